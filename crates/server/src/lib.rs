@@ -1,0 +1,1 @@
+//! fedgate-server: configuration, telemetry, wiring, router and shutdown.
