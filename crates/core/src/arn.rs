@@ -18,15 +18,25 @@ pub struct ArnError(pub &'static str);
 impl Arn {
     pub fn parse(s: &str) -> Result<Arn, ArnError> {
         let mut parts = s.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        let (
+            Some("arn"),
+            Some(partition),
+            Some(service),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
-        ) else {
-            return Err(ArnError("expected arn:partition:service:region:account:resource"));
+        )
+        else {
+            return Err(ArnError(
+                "expected arn:partition:service:region:account:resource",
+            ));
         };
         if partition.is_empty() || service.is_empty() {
             return Err(ArnError("partition and service must not be empty"));

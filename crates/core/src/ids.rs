@@ -69,7 +69,8 @@ impl AccessKeyId {
     /// Accepts what AWS accepts for `AccessKeyId` (16–128 chars, `[\w]+`), uppercased letters and digits.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         if (16..=128).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         {
             Ok(AccessKeyId(s.to_owned()))
         } else {
@@ -169,7 +170,11 @@ pub struct UniqueId(pub String);
 
 impl UniqueId {
     pub fn generate(kind: UniqueIdKind, rng: &dyn Rng) -> Self {
-        UniqueId(format!("{}{}", kind.prefix(), rng.string_from(ID_ALPHABET, 17)))
+        UniqueId(format!(
+            "{}{}",
+            kind.prefix(),
+            rng.string_from(ID_ALPHABET, 17)
+        ))
     }
     pub fn as_str(&self) -> &str {
         &self.0

@@ -96,7 +96,11 @@ impl Kek {
         let mut body = Zeroizing::new(sealed[1 + NONCE_LEN..].to_vec());
         let len = self
             .key
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut body)
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut body,
+            )
             .map_err(|_| SealError::Open)?
             .len();
         body.truncate(len);
@@ -137,7 +141,9 @@ mod tests {
         let sealed = kek.seal_secret(&rng, &s, b"AKIAIOSFODNN7EXAMPLE");
         assert!(!sealed.windows(8).any(|w| w == b"wJalrXUt"));
         assert_eq!(
-            again.open_secret(&sealed, b"AKIAIOSFODNN7EXAMPLE").expect("opens"),
+            again
+                .open_secret(&sealed, b"AKIAIOSFODNN7EXAMPLE")
+                .expect("opens"),
             s
         );
         // Bound to its record.

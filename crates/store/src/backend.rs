@@ -1,0 +1,118 @@
+//! The backend contract every storage engine implements.
+
+use crate::StoreError;
+use async_trait::async_trait;
+
+/// A stored value and its version. Versions start at 1 and grow by one on every write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned {
+    pub value: Vec<u8>,
+    pub version: u64,
+}
+
+/// A precondition of a [`Txn`]. Expired records count as absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    Absent(String),
+    Version(String, u64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Write `value`; `expires_at_ms` (Unix milliseconds) makes the record vanish after then.
+    Put {
+        key: String,
+        value: Vec<u8>,
+        expires_at_ms: Option<i64>,
+    },
+    Delete {
+        key: String,
+    },
+    IndexAdd {
+        index: String,
+        member: String,
+    },
+    IndexRemove {
+        index: String,
+        member: String,
+    },
+}
+
+/// All checks hold and all ops apply, or nothing happens and commit returns
+/// [`StoreError::Conflict`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Txn {
+    pub checks: Vec<Check>,
+    pub ops: Vec<Op>,
+}
+
+impl Txn {
+    pub fn new() -> Self {
+        Txn::default()
+    }
+    pub fn check_absent(mut self, key: impl Into<String>) -> Self {
+        self.checks.push(Check::Absent(key.into()));
+        self
+    }
+    pub fn check_version(mut self, key: impl Into<String>, version: u64) -> Self {
+        self.checks.push(Check::Version(key.into(), version));
+        self
+    }
+    pub fn put(mut self, key: impl Into<String>, value: Vec<u8>) -> Self {
+        self.ops.push(Op::Put {
+            key: key.into(),
+            value,
+            expires_at_ms: None,
+        });
+        self
+    }
+    pub fn put_expiring(mut self, key: impl Into<String>, value: Vec<u8>, at_ms: i64) -> Self {
+        self.ops.push(Op::Put {
+            key: key.into(),
+            value,
+            expires_at_ms: Some(at_ms),
+        });
+        self
+    }
+    pub fn delete(mut self, key: impl Into<String>) -> Self {
+        self.ops.push(Op::Delete { key: key.into() });
+        self
+    }
+    pub fn index_add(mut self, index: impl Into<String>, member: impl Into<String>) -> Self {
+        self.ops.push(Op::IndexAdd {
+            index: index.into(),
+            member: member.into(),
+        });
+        self
+    }
+    pub fn index_remove(mut self, index: impl Into<String>, member: impl Into<String>) -> Self {
+        self.ops.push(Op::IndexRemove {
+            index: index.into(),
+            member: member.into(),
+        });
+        self
+    }
+}
+
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// The live value at `key`, or `None` if absent or expired.
+    async fn get(&self, key: &str) -> Result<Option<Versioned>, StoreError>;
+
+    /// Applies `txn` atomically.
+    async fn commit(&self, txn: Txn) -> Result<(), StoreError>;
+
+    /// Members of `index` in byte order, strictly after `after`, at most `limit`.
+    async fn index_range(
+        &self,
+        index: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Cheap reachability check for `/readyz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// A short name for logs and metrics ("embedded", "redis").
+    fn kind(&self) -> &'static str;
+}

@@ -1,0 +1,435 @@
+//! The conformance suite: every backend runs these same cases through
+//! [`conformance_suite!`](crate::conformance_suite). Each case uses keys under its own random
+//! prefix, so backends may share one server between cases.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test suite"
+)]
+
+use crate::model::{AccessKey, Account, KeyOwner, KeyStatus, Session, User};
+use crate::{Store, StoreError, Txn};
+use fedgate_core::{AccessKeyId, AccountId, Clock, Rng, SystemClock, SystemRng};
+use std::time::Duration;
+
+/// Expands to one `#[tokio::test]` per conformance case. `$factory` is an async fn returning
+/// `(Store, impl Sized)`; the second value is kept alive for the test (temp dir, server).
+#[macro_export]
+macro_rules! conformance_suite {
+    ($factory:path) => {
+        $crate::conformance_suite!(@cases $factory,
+            get_put_and_versions, checks_are_atomic, delete_and_absent, expiry,
+            index_order_and_paging, accounts_and_aliases, users_unique_case_insensitive,
+            concurrent_updates_lose_nothing, concurrent_creates_one_wins, access_keys, sessions);
+    };
+    (@cases $factory:path, $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let (store, _guard) = $factory().await;
+                $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+}
+
+fn prefix() -> String {
+    let rng = SystemRng::new();
+    format!(
+        "t{}",
+        rng.string_from(b"abcdefghijklmnopqrstuvwxyz0123456789", 12)
+    )
+}
+
+fn account() -> AccountId {
+    AccountId::generate(&SystemRng::new())
+}
+
+fn user(account: &AccountId, name: &str) -> User {
+    let rng = SystemRng::new();
+    User {
+        account_id: account.clone(),
+        user_id: format!(
+            "AIDA{}",
+            rng.string_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 17)
+        ),
+        name: name.into(),
+        path: "/".into(),
+        created_at: "2026-11-23T00:00:00Z".into(),
+        tags: vec![],
+        permissions_boundary: None,
+    }
+}
+
+pub async fn get_put_and_versions(store: &Store) {
+    let b = store.backend();
+    let k = format!("{}/a", prefix());
+    assert_eq!(b.get(&k).await.unwrap(), None);
+    b.commit(Txn::new().put(&k, b"one".to_vec())).await.unwrap();
+    let v = b.get(&k).await.unwrap().unwrap();
+    assert_eq!((v.value.as_slice(), v.version), (&b"one"[..], 1));
+    b.commit(Txn::new().check_version(&k, 1).put(&k, b"two".to_vec()))
+        .await
+        .unwrap();
+    let v = b.get(&k).await.unwrap().unwrap();
+    assert_eq!((v.value.as_slice(), v.version), (&b"two"[..], 2));
+    // Binary values survive unchanged.
+    let bin: Vec<u8> = (0..=255u8).collect();
+    b.commit(Txn::new().put(&k, bin.clone())).await.unwrap();
+    assert_eq!(b.get(&k).await.unwrap().unwrap().value, bin);
+}
+
+pub async fn checks_are_atomic(store: &Store) {
+    let b = store.backend();
+    let p = prefix();
+    let (k1, k2) = (format!("{p}/1"), format!("{p}/2"));
+    b.commit(Txn::new().put(&k1, b"x".to_vec())).await.unwrap();
+    // Stale version: nothing of the transaction lands.
+    let r = b
+        .commit(
+            Txn::new()
+                .check_version(&k1, 7)
+                .put(&k1, b"y".to_vec())
+                .put(&k2, b"y".to_vec())
+                .index_add(format!("{p}/i"), "m"),
+        )
+        .await;
+    assert!(matches!(r, Err(StoreError::Conflict)), "{r:?}");
+    assert_eq!(b.get(&k1).await.unwrap().unwrap().value, b"x");
+    assert_eq!(b.get(&k2).await.unwrap(), None);
+    assert!(
+        b.index_range(&format!("{p}/i"), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Absent check on a present key fails too.
+    let r = b
+        .commit(Txn::new().check_absent(&k1).put(&k2, b"z".to_vec()))
+        .await;
+    assert!(matches!(r, Err(StoreError::Conflict)));
+    assert_eq!(b.get(&k2).await.unwrap(), None);
+    // A version check on a missing key fails.
+    let r = b
+        .commit(Txn::new().check_version(&k2, 1).put(&k2, b"z".to_vec()))
+        .await;
+    assert!(matches!(r, Err(StoreError::Conflict)));
+}
+
+pub async fn delete_and_absent(store: &Store) {
+    let b = store.backend();
+    let k = format!("{}/d", prefix());
+    b.commit(Txn::new().put(&k, b"x".to_vec())).await.unwrap();
+    b.commit(Txn::new().delete(&k)).await.unwrap();
+    assert_eq!(b.get(&k).await.unwrap(), None);
+    // Deleting what is not there is not an error.
+    b.commit(Txn::new().delete(&k)).await.unwrap();
+    // Recreated records start again at version 1.
+    b.commit(Txn::new().check_absent(&k).put(&k, b"y".to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(b.get(&k).await.unwrap().unwrap().version, 1);
+}
+
+pub async fn expiry(store: &Store) {
+    let b = store.backend();
+    let p = prefix();
+    let (short, long) = (format!("{p}/short"), format!("{p}/long"));
+    let now = SystemClock.now_millis();
+    b.commit(
+        Txn::new()
+            .put_expiring(&short, b"s".to_vec(), now + 400)
+            .put_expiring(&long, b"l".to_vec(), now + 60_000),
+    )
+    .await
+    .unwrap();
+    assert!(b.get(&short).await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        b.get(&short).await.unwrap(),
+        None,
+        "expired record still visible"
+    );
+    assert!(b.get(&long).await.unwrap().is_some());
+    // An expired key counts as absent for create-if-absent.
+    b.commit(
+        Txn::new()
+            .check_absent(&short)
+            .put(&short, b"again".to_vec()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.get(&short).await.unwrap().unwrap().value, b"again");
+    // A plain put clears an earlier expiry.
+    b.commit(Txn::new().put(&long, b"forever".to_vec()))
+        .await
+        .unwrap();
+    assert!(b.get(&long).await.unwrap().is_some());
+}
+
+pub async fn index_order_and_paging(store: &Store) {
+    let b = store.backend();
+    let idx = format!("{}/idx", prefix());
+    let other = format!("{idx}x");
+    let members = ["delta", "alpha", "charlie", "bravo", "echo", "alpha/2"];
+    let mut txn = Txn::new().index_add(&other, "zzz");
+    for m in members {
+        txn = txn.index_add(&idx, m);
+    }
+    b.commit(txn).await.unwrap();
+    let all = b.index_range(&idx, None, 100).await.unwrap();
+    assert_eq!(
+        all,
+        ["alpha", "alpha/2", "bravo", "charlie", "delta", "echo"]
+    );
+    let page = b.index_range(&idx, Some("alpha/2"), 2).await.unwrap();
+    assert_eq!(page, ["bravo", "charlie"]);
+    b.commit(Txn::new().index_remove(&idx, "charlie"))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.index_range(&idx, Some("bravo"), 10).await.unwrap(),
+        ["delta", "echo"]
+    );
+    // Adding twice keeps one member.
+    b.commit(Txn::new().index_add(&idx, "echo")).await.unwrap();
+    assert_eq!(
+        b.index_range(&idx, Some("delta"), 10).await.unwrap(),
+        ["echo"]
+    );
+}
+
+pub async fn accounts_and_aliases(store: &Store) {
+    let id = account();
+    let alias = format!("{}-corp", prefix());
+    let a = Account {
+        id: id.clone(),
+        alias: Some(alias.clone()),
+        created_at: "2026-11-23T00:00:00Z".into(),
+        root_password_hash: Some("$argon2id$...".into()),
+        bootstrap_admin_user_id: None,
+    };
+    store.create_account(&a).await.unwrap();
+    assert!(matches!(
+        store.create_account(&a).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    // Another account cannot take the alias, in any case.
+    let mut b = a.clone();
+    b.id = account();
+    b.alias = Some(alias.to_uppercase());
+    assert!(matches!(
+        store.create_account(&b).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.get_account(&b.id).await.unwrap(), None);
+    assert_eq!(store.get_account(&id).await.unwrap(), Some(a));
+    assert_eq!(
+        store.account_by_alias(&alias.to_uppercase()).await.unwrap(),
+        Some(id.clone())
+    );
+    store
+        .update_account(&id, |acct| {
+            acct.bootstrap_admin_user_id = Some("AIDAX".into());
+            Ok::<_, ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let got = store.get_account(&id).await.unwrap().unwrap();
+    assert_eq!(got.bootstrap_admin_user_id.as_deref(), Some("AIDAX"));
+}
+
+pub async fn users_unique_case_insensitive(store: &Store) {
+    let acct = account();
+    let alice = user(&acct, "Alice");
+    store.create_user(&alice).await.unwrap();
+    let dup = user(&acct, "ALICE");
+    assert!(matches!(
+        store.create_user(&dup).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.get_user(&acct, &dup.user_id).await.unwrap(), None);
+    // The same name in another account is fine.
+    store.create_user(&user(&account(), "Alice")).await.unwrap();
+    assert_eq!(
+        store.get_user_by_name(&acct, "aLiCe").await.unwrap(),
+        Some(alice.clone())
+    );
+    for n in ["bob", "Carol", "dave"] {
+        store.create_user(&user(&acct, n)).await.unwrap();
+    }
+    let (page, marker) = store.list_users(&acct, None, 2).await.unwrap();
+    assert_eq!(
+        page.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["Alice", "bob"]
+    );
+    let (rest, end) = store
+        .list_users(&acct, marker.as_deref(), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["Carol", "dave"]
+    );
+    assert_eq!(end, None);
+    store.delete_user(&alice).await.unwrap();
+    assert_eq!(store.get_user_by_name(&acct, "alice").await.unwrap(), None);
+    // The name is free again.
+    store.create_user(&user(&acct, "alice")).await.unwrap();
+}
+
+pub async fn concurrent_updates_lose_nothing(store: &Store) {
+    let acct = account();
+    let u = user(&acct, "counter");
+    store.create_user(&u).await.unwrap();
+    let (tasks, each) = (32, 10);
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let store = store.clone();
+        let (acct, uid) = (acct.clone(), u.user_id.clone());
+        handles.push(tokio::spawn(async move {
+            for i in 0..each {
+                store
+                    .update_user(&acct, &uid, |user| {
+                        user.tags.push(crate::model::Tag {
+                            key: format!("t{t}-{i}"),
+                            value: String::new(),
+                        });
+                        Ok::<_, ()>(())
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .unwrap();
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let got = store.get_user(&acct, &u.user_id).await.unwrap().unwrap();
+    assert_eq!(
+        got.tags.len(),
+        tasks * each,
+        "lost updates under concurrency"
+    );
+}
+
+pub async fn concurrent_creates_one_wins(store: &Store) {
+    let acct = account();
+    let mut handles = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let name = if i % 2 == 0 { "Racer" } else { "rACER" };
+        let u = user(&acct, name);
+        handles.push(tokio::spawn(async move { store.create_user(&u).await }));
+    }
+    let mut won = 0;
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(StoreError::AlreadyExists) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let (users, _) = store.list_users(&acct, None, 100).await.unwrap();
+    assert_eq!(users.len(), 1);
+}
+
+pub async fn access_keys(store: &Store) {
+    let rng = SystemRng::new();
+    let acct = account();
+    let u = user(&acct, "keyholder");
+    let owner = KeyOwner::User {
+        user_id: u.user_id.clone(),
+        user_name: u.name.clone(),
+    };
+    let key = AccessKey {
+        access_key_id: AccessKeyId::generate_long_term(&rng),
+        account_id: acct.clone(),
+        owner: owner.clone(),
+        sealed_secret: vec![1, 0, 255, 7],
+        status: KeyStatus::Active,
+        created_at: "2026-11-23T00:00:00Z".into(),
+        last_used: None,
+    };
+    store.create_access_key(&key).await.unwrap();
+    assert!(matches!(
+        store.create_access_key(&key).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(
+        store.get_access_key(&key.access_key_id).await.unwrap(),
+        Some(key.clone())
+    );
+    let listed = store.list_access_keys(&acct, &owner).await.unwrap();
+    assert_eq!(listed, vec![key.clone()]);
+    assert!(
+        store
+            .list_access_keys(&acct, &KeyOwner::Root)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .update_access_key(&key.access_key_id, |k| {
+            k.status = KeyStatus::Inactive;
+            Ok::<_, ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let got = store
+        .get_access_key(&key.access_key_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.status, KeyStatus::Inactive);
+    store.delete_access_key(&got).await.unwrap();
+    assert_eq!(
+        store.get_access_key(&key.access_key_id).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .list_access_keys(&acct, &owner)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Updating a missing record reports it missing.
+    let r = store
+        .update_access_key(&key.access_key_id, |_| Ok::<_, ()>(()))
+        .await
+        .unwrap();
+    assert!(r.is_none());
+}
+
+pub async fn sessions(store: &Store) {
+    let rng = SystemRng::new();
+    let id = AccessKeyId::generate_temporary(&rng);
+    let s = Session {
+        access_key_id: id.clone(),
+        account_id: account(),
+        sealed_secret: vec![9; 40],
+        expires_at_ms: SystemClock.now_millis() + 500,
+        principal: serde_json::json!({"role": "r"}),
+    };
+    store.put_session(&s).await.unwrap();
+    assert!(matches!(
+        store.put_session(&s).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.get_session(&id).await.unwrap(), Some(s));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        store.get_session(&id).await.unwrap(),
+        None,
+        "session outlived its expiry"
+    );
+}

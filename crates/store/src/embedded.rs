@@ -1,0 +1,282 @@
+//! The embedded backend: one redb file, a single node.
+//!
+//! Record layout: `version (u64 LE) || expires_at_ms (i64 LE, i64::MAX = never) || value`.
+//! Expired records are invisible at once and removed by [`EmbeddedBackend::purge_expired`].
+//! Reads run inline (redb reads are microseconds and never wait for writers); commits,
+//! which fsync, run on the blocking pool.
+
+use crate::StoreError;
+use crate::backend::{Backend, Check, Op, Txn, Versioned};
+use async_trait::async_trait;
+use fedgate_core::Clock;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+
+const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
+const INDEX: TableDefinition<&str, ()> = TableDefinition::new("index");
+const EXPIRY: TableDefinition<(i64, &str), ()> = TableDefinition::new("expiry");
+const HEADER: usize = 16;
+const NEVER: i64 = i64::MAX;
+
+#[derive(Clone)]
+pub struct EmbeddedBackend {
+    db: Arc<Database>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for EmbeddedBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmbeddedBackend")
+    }
+}
+
+struct Header {
+    version: u64,
+    expires_at_ms: i64,
+}
+
+fn decode(raw: &[u8]) -> Result<(Header, &[u8]), StoreError> {
+    if raw.len() < HEADER {
+        return Err(StoreError::corrupt("record shorter than its header"));
+    }
+    let mut v = [0u8; 8];
+    v.copy_from_slice(&raw[..8]);
+    let mut e = [0u8; 8];
+    e.copy_from_slice(&raw[8..16]);
+    Ok((
+        Header {
+            version: u64::from_le_bytes(v),
+            expires_at_ms: i64::from_le_bytes(e),
+        },
+        &raw[HEADER..],
+    ))
+}
+
+fn encode(version: u64, expires_at_ms: i64, value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + value.len());
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&expires_at_ms.to_le_bytes());
+    out.extend_from_slice(value);
+    out
+}
+
+fn index_key(index: &str, member: &str) -> String {
+    format!("{index}\u{0}{member}")
+}
+
+impl EmbeddedBackend {
+    /// Opens (or creates) the database file at `path`.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let db = Database::create(path).map_err(StoreError::unavailable)?;
+        let tx = db.begin_write().map_err(StoreError::unavailable)?;
+        {
+            tx.open_table(RECORDS).map_err(StoreError::corrupt)?;
+            tx.open_table(INDEX).map_err(StoreError::corrupt)?;
+            tx.open_table(EXPIRY).map_err(StoreError::corrupt)?;
+        }
+        tx.commit().map_err(StoreError::unavailable)?;
+        Ok(EmbeddedBackend {
+            db: Arc::new(db),
+            clock,
+        })
+    }
+
+    /// Removes records whose expiry has passed; returns how many. Safe to run at any time.
+    pub async fn purge_expired(&self) -> Result<usize, StoreError> {
+        let db = self.db.clone();
+        let now = self.clock.now_millis();
+        tokio::task::spawn_blocking(move || purge(&db, now))
+            .await
+            .map_err(StoreError::corrupt)?
+    }
+}
+
+fn purge(db: &Database, now: i64) -> Result<usize, StoreError> {
+    let tx = db.begin_write().map_err(StoreError::unavailable)?;
+    let mut removed = 0;
+    {
+        let mut expiry = tx.open_table(EXPIRY).map_err(StoreError::corrupt)?;
+        let mut records = tx.open_table(RECORDS).map_err(StoreError::corrupt)?;
+        let due: Vec<(i64, String)> = expiry
+            .range::<(i64, &str)>(..=(now, "\u{10FFFF}"))
+            .map_err(StoreError::corrupt)?
+            .filter_map(|r| r.ok())
+            .map(|(k, _)| {
+                let (t, key) = k.value();
+                (t, key.to_owned())
+            })
+            .collect();
+        for (t, key) in due {
+            expiry
+                .remove((t, key.as_str()))
+                .map_err(StoreError::corrupt)?;
+            let still_due = match records.get(key.as_str()).map_err(StoreError::corrupt)? {
+                Some(raw) => decode(raw.value())?.0.expires_at_ms == t,
+                None => false,
+            };
+            if still_due {
+                records.remove(key.as_str()).map_err(StoreError::corrupt)?;
+                removed += 1;
+            }
+        }
+    }
+    tx.commit().map_err(StoreError::unavailable)?;
+    Ok(removed)
+}
+
+fn apply(db: &Database, txn: Txn, now: i64) -> Result<(), StoreError> {
+    let tx = db.begin_write().map_err(StoreError::unavailable)?;
+    {
+        let mut records = tx.open_table(RECORDS).map_err(StoreError::corrupt)?;
+        let mut index = tx.open_table(INDEX).map_err(StoreError::corrupt)?;
+        let mut expiry = tx.open_table(EXPIRY).map_err(StoreError::corrupt)?;
+        let live =
+            |records: &redb::Table<&str, &[u8]>, key: &str| -> Result<Option<Header>, StoreError> {
+                match records.get(key).map_err(StoreError::corrupt)? {
+                    Some(raw) => {
+                        let (h, _) = decode(raw.value())?;
+                        Ok((h.expires_at_ms > now).then_some(h))
+                    }
+                    None => Ok(None),
+                }
+            };
+        for check in &txn.checks {
+            let ok = match check {
+                Check::Absent(key) => live(&records, key)?.is_none(),
+                Check::Version(key, v) => live(&records, key)?.is_some_and(|h| h.version == *v),
+            };
+            if !ok {
+                // Dropping `tx` without commit aborts it.
+                return Err(StoreError::Conflict);
+            }
+        }
+        for op in txn.ops {
+            match op {
+                Op::Put {
+                    key,
+                    value,
+                    expires_at_ms,
+                } => {
+                    let old = live(&records, &key)?;
+                    if let Some(raw) = records.get(key.as_str()).map_err(StoreError::corrupt)? {
+                        let (h, _) = decode(raw.value())?;
+                        drop(raw);
+                        if h.expires_at_ms != NEVER {
+                            expiry
+                                .remove((h.expires_at_ms, key.as_str()))
+                                .map_err(StoreError::corrupt)?;
+                        }
+                    }
+                    let version = old.map_or(1, |h| h.version + 1);
+                    let at = expires_at_ms.unwrap_or(NEVER);
+                    records
+                        .insert(key.as_str(), encode(version, at, &value).as_slice())
+                        .map_err(StoreError::corrupt)?;
+                    if at != NEVER {
+                        expiry
+                            .insert((at, key.as_str()), ())
+                            .map_err(StoreError::corrupt)?;
+                    }
+                }
+                Op::Delete { key } => {
+                    let old = records
+                        .remove(key.as_str())
+                        .map_err(StoreError::corrupt)?
+                        .map(|raw| decode(raw.value()).map(|(h, _)| h.expires_at_ms))
+                        .transpose()?;
+                    if let Some(at) = old.filter(|at| *at != NEVER) {
+                        expiry
+                            .remove((at, key.as_str()))
+                            .map_err(StoreError::corrupt)?;
+                    }
+                }
+                Op::IndexAdd { index: i, member } => {
+                    index
+                        .insert(index_key(&i, &member).as_str(), ())
+                        .map_err(StoreError::corrupt)?;
+                }
+                Op::IndexRemove { index: i, member } => {
+                    index
+                        .remove(index_key(&i, &member).as_str())
+                        .map_err(StoreError::corrupt)?;
+                }
+            }
+        }
+    }
+    tx.commit().map_err(StoreError::unavailable)
+}
+
+#[async_trait]
+impl Backend for EmbeddedBackend {
+    async fn get(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
+        let tx = self.db.begin_read().map_err(StoreError::unavailable)?;
+        let records = tx.open_table(RECORDS).map_err(StoreError::corrupt)?;
+        let Some(raw) = records.get(key).map_err(StoreError::corrupt)? else {
+            return Ok(None);
+        };
+        let (h, value) = decode(raw.value())?;
+        if h.expires_at_ms <= self.clock.now_millis() {
+            return Ok(None);
+        }
+        Ok(Some(Versioned {
+            value: value.to_vec(),
+            version: h.version,
+        }))
+    }
+
+    async fn commit(&self, txn: Txn) -> Result<(), StoreError> {
+        let db = self.db.clone();
+        let now = self.clock.now_millis();
+        tokio::task::spawn_blocking(move || apply(&db, txn, now))
+            .await
+            .map_err(StoreError::corrupt)?
+    }
+
+    async fn index_range(
+        &self,
+        index: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.begin_read().map_err(StoreError::unavailable)?;
+        let table = tx.open_table(INDEX).map_err(StoreError::corrupt)?;
+        let prefix = format!("{index}\u{0}");
+        let end = format!("{index}\u{1}");
+        let start = match after {
+            Some(a) => Bound::Excluded(index_key(index, a)),
+            None => Bound::Included(prefix.clone()),
+        };
+        let start = match &start {
+            Bound::Excluded(s) => Bound::Excluded(s.as_str()),
+            Bound::Included(s) => Bound::Included(s.as_str()),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        let mut out = Vec::new();
+        for entry in table
+            .range::<&str>((start, Bound::Excluded(end.as_str())))
+            .map_err(StoreError::corrupt)?
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, _) = entry.map_err(StoreError::corrupt)?;
+            if let Some(member) = k.value().strip_prefix(prefix.as_str()) {
+                out.push(member.to_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db
+            .begin_read()
+            .map(|_| ())
+            .map_err(StoreError::unavailable)
+    }
+
+    fn kind(&self) -> &'static str {
+        "embedded"
+    }
+}

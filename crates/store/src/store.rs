@@ -1,0 +1,340 @@
+//! Typed records over any [`Backend`].
+//!
+//! Key layout (every backend stores these strings as they are):
+//! - `acct/{id}` → [`Account`]; index `accounts` of account ids; `alias/{alias}` → account id
+//! - `acct/{id}/user/{user_id}` → [`User`]; `acct/{id}/username/{lowercased}` → user id;
+//!   index `acct/{id}/users` of `{lowercased name}/{user_id}`
+//! - `ak/{key id}` → [`AccessKey`]; index `acct/{id}/keys/{user_id|root}` of key ids
+//! - `session/{key id}` → [`Session`], expiring with the session
+
+use crate::StoreError;
+use crate::backend::{Backend, Txn};
+use crate::model::{AccessKey, Account, KeyOwner, Session, User};
+use fedgate_core::{AccessKeyId, AccountId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// How often a read-modify-write retries after losing a race before it reports a conflict.
+const MAX_RETRIES: usize = 64;
+
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<dyn Backend>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.backend.kind())
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(v).map_err(StoreError::corrupt)
+}
+
+fn owner_index(account: &AccountId, owner: &KeyOwner) -> String {
+    match owner {
+        KeyOwner::Root => format!("acct/{account}/keys/root"),
+        KeyOwner::User { user_id, .. } => format!("acct/{account}/keys/{user_id}"),
+    }
+}
+
+fn account_key(id: &AccountId) -> String {
+    format!("acct/{id}")
+}
+fn user_key(account: &AccountId, user_id: &str) -> String {
+    format!("acct/{account}/user/{user_id}")
+}
+fn user_name_key(account: &AccountId, name: &str) -> String {
+    format!("acct/{account}/username/{}", name.to_lowercase())
+}
+fn users_index(account: &AccountId) -> String {
+    format!("acct/{account}/users")
+}
+fn access_key_key(id: &AccessKeyId) -> String {
+    format!("ak/{id}")
+}
+fn session_key(id: &AccessKeyId) -> String {
+    format!("session/{id}")
+}
+
+impl Store {
+    pub fn new(backend: Arc<dyn Backend>) -> Self {
+        Store { backend }
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.backend.ping().await
+    }
+
+    /// Reads and decodes `key`, with its version.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<(T, u64)>, StoreError> {
+        match self.backend.get(key).await? {
+            Some(v) => {
+                let t = serde_json::from_slice(&v.value).map_err(StoreError::corrupt)?;
+                Ok(Some((t, v.version)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Atomic read-modify-write of one record: `f` sees the current value and edits it; the
+    /// write only lands if nobody wrote in between, otherwise `f` runs again on the new value.
+    /// Returns `Ok(None)` when the record does not exist. An error from `f` aborts unchanged.
+    pub async fn update_json<T, R, E, F>(
+        &self,
+        key: &str,
+        mut f: F,
+    ) -> Result<Option<Result<R, E>>, StoreError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnMut(&mut T) -> Result<R, E>,
+    {
+        for _ in 0..MAX_RETRIES {
+            let Some((mut value, version)) = self.get_json::<T>(key).await? else {
+                return Ok(None);
+            };
+            let r = match f(&mut value) {
+                Ok(r) => r,
+                Err(e) => return Ok(Some(Err(e))),
+            };
+            let txn = Txn::new()
+                .check_version(key, version)
+                .put(key, to_json(&value)?);
+            match self.backend.commit(txn).await {
+                Ok(()) => return Ok(Some(Ok(r))),
+                Err(StoreError::Conflict) => tokio::task::yield_now().await,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    // ---- accounts ----
+
+    /// Creates `account` unless an account with its id (or its alias) exists:
+    /// [`StoreError::AlreadyExists`] then, and nothing is written.
+    pub async fn create_account(&self, account: &Account) -> Result<(), StoreError> {
+        let key = account_key(&account.id);
+        let mut txn = Txn::new()
+            .check_absent(&key)
+            .put(&key, to_json(account)?)
+            .index_add("accounts", account.id.as_str());
+        if let Some(alias) = &account.alias {
+            let ak = format!("alias/{}", alias.to_lowercase());
+            txn = txn.check_absent(&ak).put(ak, to_json(&account.id)?);
+        }
+        self.commit_unique(txn).await
+    }
+
+    pub async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
+        Ok(self.get_json(&account_key(id)).await?.map(|(a, _)| a))
+    }
+
+    pub async fn account_by_alias(&self, alias: &str) -> Result<Option<AccountId>, StoreError> {
+        Ok(self
+            .get_json(&format!("alias/{}", alias.to_lowercase()))
+            .await?
+            .map(|(a, _)| a))
+    }
+
+    pub async fn list_accounts(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.backend.index_range("accounts", after, limit).await
+    }
+
+    pub async fn update_account<R, E>(
+        &self,
+        id: &AccountId,
+        f: impl FnMut(&mut Account) -> Result<R, E>,
+    ) -> Result<Option<Result<R, E>>, StoreError> {
+        self.update_json(&account_key(id), f).await
+    }
+
+    // ---- users ----
+
+    /// Creates `user`; its name is unique in the account regardless of case.
+    pub async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let key = user_key(&user.account_id, &user.user_id);
+        let name_key = user_name_key(&user.account_id, &user.name);
+        let txn = Txn::new()
+            .check_absent(&name_key)
+            .check_absent(&key)
+            .put(&name_key, to_json(&user.user_id)?)
+            .put(&key, to_json(user)?)
+            .index_add(
+                users_index(&user.account_id),
+                format!("{}/{}", user.name.to_lowercase(), user.user_id),
+            );
+        self.commit_unique(txn).await
+    }
+
+    /// Looks a user up by name, case-insensitively.
+    pub async fn get_user_by_name(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let Some((user_id, _)) = self
+            .get_json::<String>(&user_name_key(account, name))
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.get_user(account, &user_id).await
+    }
+
+    pub async fn get_user(
+        &self,
+        account: &AccountId,
+        user_id: &str,
+    ) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .get_json(&user_key(account, user_id))
+            .await?
+            .map(|(u, _)| u))
+    }
+
+    /// Users in name order; `after` is the `marker` returned with the previous page.
+    pub async fn list_users(
+        &self,
+        account: &AccountId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<User>, Option<String>), StoreError> {
+        let members = self
+            .backend
+            .index_range(&users_index(account), after, limit)
+            .await?;
+        let mut users = Vec::with_capacity(members.len());
+        for m in &members {
+            if let Some((_, uid)) = m.rsplit_once('/') {
+                if let Some(u) = self.get_user(account, uid).await? {
+                    users.push(u);
+                }
+            }
+        }
+        let marker = (members.len() == limit)
+            .then(|| members.last().cloned())
+            .flatten();
+        Ok((users, marker))
+    }
+
+    pub async fn update_user<R, E>(
+        &self,
+        account: &AccountId,
+        user_id: &str,
+        f: impl FnMut(&mut User) -> Result<R, E>,
+    ) -> Result<Option<Result<R, E>>, StoreError> {
+        self.update_json(&user_key(account, user_id), f).await
+    }
+
+    /// Deletes the user record, its name and its index entry (not its keys: callers refuse
+    /// deletion while keys remain, as IAM does).
+    pub async fn delete_user(&self, user: &User) -> Result<(), StoreError> {
+        let txn = Txn::new()
+            .delete(user_key(&user.account_id, &user.user_id))
+            .delete(user_name_key(&user.account_id, &user.name))
+            .index_remove(
+                users_index(&user.account_id),
+                format!("{}/{}", user.name.to_lowercase(), user.user_id),
+            );
+        self.backend.commit(txn).await
+    }
+
+    // ---- access keys ----
+
+    pub async fn create_access_key(&self, key: &AccessKey) -> Result<(), StoreError> {
+        let k = access_key_key(&key.access_key_id);
+        let txn = Txn::new()
+            .check_absent(&k)
+            .put(&k, to_json(key)?)
+            .index_add(
+                owner_index(&key.account_id, &key.owner),
+                key.access_key_id.as_str(),
+            );
+        self.commit_unique(txn).await
+    }
+
+    pub async fn get_access_key(&self, id: &AccessKeyId) -> Result<Option<AccessKey>, StoreError> {
+        Ok(self.get_json(&access_key_key(id)).await?.map(|(k, _)| k))
+    }
+
+    pub async fn list_access_keys(
+        &self,
+        account: &AccountId,
+        owner: &KeyOwner,
+    ) -> Result<Vec<AccessKey>, StoreError> {
+        let ids = self
+            .backend
+            .index_range(&owner_index(account, owner), None, 1000)
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Ok(id) = AccessKeyId::parse(&id) {
+                if let Some(k) = self.get_access_key(&id).await? {
+                    out.push(k);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn update_access_key<R, E>(
+        &self,
+        id: &AccessKeyId,
+        f: impl FnMut(&mut AccessKey) -> Result<R, E>,
+    ) -> Result<Option<Result<R, E>>, StoreError> {
+        self.update_json(&access_key_key(id), f).await
+    }
+
+    pub async fn delete_access_key(&self, key: &AccessKey) -> Result<(), StoreError> {
+        let txn = Txn::new()
+            .delete(access_key_key(&key.access_key_id))
+            .index_remove(
+                owner_index(&key.account_id, &key.owner),
+                key.access_key_id.as_str(),
+            );
+        self.backend.commit(txn).await
+    }
+
+    // ---- sessions ----
+
+    /// Stores a session that vanishes at `session.expires_at_ms`.
+    pub async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
+        let k = session_key(&session.access_key_id);
+        let txn =
+            Txn::new()
+                .check_absent(&k)
+                .put_expiring(&k, to_json(session)?, session.expires_at_ms);
+        self.commit_unique(txn).await
+    }
+
+    pub async fn get_session(&self, id: &AccessKeyId) -> Result<Option<Session>, StoreError> {
+        Ok(self.get_json(&session_key(id)).await?.map(|(s, _)| s))
+    }
+
+    pub async fn delete_session(&self, id: &AccessKeyId) -> Result<(), StoreError> {
+        self.backend
+            .commit(Txn::new().delete(session_key(id)))
+            .await
+    }
+
+    async fn commit_unique(&self, txn: Txn) -> Result<(), StoreError> {
+        match self.backend.commit(txn).await {
+            Err(StoreError::Conflict) => Err(StoreError::AlreadyExists),
+            other => other,
+        }
+    }
+}
