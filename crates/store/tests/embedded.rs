@@ -1,4 +1,4 @@
-//! The embedded (redb) backend against the conformance suite, plus restart durability.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use fedgate_core::SystemClock;

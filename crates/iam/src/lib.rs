@@ -1,0 +1,39 @@
+//! fedgate-iam: the IAM control plane.
+//!
+//! Takes typed requests and returns typed results; knows nothing of HTTP, XML or SigV4.
+//! Now: account bootstrap (root user + admin user + access key), resolving access keys to
+//! principals for authentication, `GetUser`, and [`authz::authorize`] — the one function every
+//! action goes through. Users, groups, roles and policies management arrive with the IAM issue.
+
+pub mod authz;
+pub mod bootstrap;
+mod credentials;
+mod error;
+pub mod password;
+pub mod users;
+
+pub use credentials::{ResolvedKey, resolve_access_key};
+pub use error::IamError;
+
+use fedgate_core::{Clock, Kek, Rng};
+use fedgate_store::Store;
+use std::sync::Arc;
+
+/// What the IAM services need, passed in once at start-up.
+#[derive(Clone)]
+pub struct Iam {
+    pub store: Store,
+    pub kek: Arc<Kek>,
+    pub clock: Arc<dyn Clock>,
+    pub rng: Arc<dyn Rng>,
+    pub partition: String,
+}
+
+impl std::fmt::Debug for Iam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Iam")
+            .field("store", &self.store)
+            .field("partition", &self.partition)
+            .finish()
+    }
+}
