@@ -98,7 +98,7 @@ impl Store {
         T: Serialize + DeserializeOwned,
         F: FnMut(&mut T) -> Result<R, E>,
     {
-        for _ in 0..MAX_RETRIES {
+        for attempt in 0..MAX_RETRIES {
             let Some((mut value, version)) = self.get_json::<T>(key).await? else {
                 return Ok(None);
             };
@@ -111,7 +111,7 @@ impl Store {
                 .put(key, to_json(&value)?);
             match self.backend.commit(txn).await {
                 Ok(()) => return Ok(Some(Ok(r))),
-                Err(StoreError::Conflict) => tokio::task::yield_now().await,
+                Err(StoreError::Conflict) => backoff(attempt).await,
                 Err(e) => return Err(e),
             }
         }
@@ -219,10 +219,10 @@ impl Store {
             .await?;
         let mut users = Vec::with_capacity(members.len());
         for m in &members {
-            if let Some((_, uid)) = m.rsplit_once('/') {
-                if let Some(u) = self.get_user(account, uid).await? {
-                    users.push(u);
-                }
+            if let Some((_, uid)) = m.rsplit_once('/')
+                && let Some(u) = self.get_user(account, uid).await?
+            {
+                users.push(u);
             }
         }
         let marker = (members.len() == limit)
@@ -282,10 +282,10 @@ impl Store {
             .await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Ok(id) = AccessKeyId::parse(&id) {
-                if let Some(k) = self.get_access_key(&id).await? {
-                    out.push(k);
-                }
+            if let Ok(id) = AccessKeyId::parse(&id)
+                && let Some(k) = self.get_access_key(&id).await?
+            {
+                out.push(k);
             }
         }
         Ok(out)
@@ -337,4 +337,16 @@ impl Store {
             other => other,
         }
     }
+}
+
+/// Full-jitter exponential backoff after a lost race: a random pause in
+/// `0..min(2^attempt × 100 µs, 20 ms)`, so that writers contending for one record fall out of
+/// step instead of colliding again on every retry. The jitter is scheduling noise, not a
+/// security value, so it comes from std's per-call hasher seed rather than the injected `Rng`.
+async fn backoff(attempt: usize) {
+    use std::hash::{BuildHasher, Hasher};
+    let cap_us: u64 = (100u64 << attempt.min(8)).min(20_000);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_usize(attempt);
+    tokio::time::sleep(std::time::Duration::from_micros(h.finish() % cap_us)).await;
 }

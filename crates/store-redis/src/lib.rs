@@ -1,0 +1,266 @@
+//! fedgate-store-redis: the Redis implementation of [`fedgate_store::Backend`], so that any
+//! number of gateway replicas can share one store.
+//!
+//! It passes the same conformance suite as the embedded backend. It does **not** know about
+//! IAM records (that is [`fedgate_store::Store`]'s job), and it talks to one standalone Redis
+//! (or whatever answers at the URL, e.g. a proxy): it does not follow Sentinel failovers or
+//! route Cluster slots by itself.
+//!
+//! # Layout
+//! Every key lives under the configured prefix, which should carry a Redis Cluster *hash tag*,
+//! e.g. `{fedgate}:`:
+//! - the record `K` is the hash `{prefix}r:K` with fields `v` (version, decimal) and `d` (the
+//!   value, raw bytes), and an absolute expiry set with `PEXPIREAT` when it has one;
+//! - the index `I` is the sorted set `{prefix}i:I`, every member with score 0 so that
+//!   `ZRANGEBYLEX` returns members in byte order.
+//!
+//! Records and indexes get separate namespaces (`r:` and `i:`) because the embedded backend
+//! keeps them in separate tables: a record and an index may share a name.
+//!
+//! The hash tag puts every key in one Cluster slot, which a multi-key transaction script
+//! needs (Cluster refuses scripts whose keys span slots). The consequence: all of fedgate's
+//! data lives on one shard and one primary takes every write; a Cluster gives fedgate
+//! failover, not horizontal scaling. Two deployments can share one Redis with different
+//! prefixes.
+//!
+//! # Semantics
+//! - [`Backend::get`] is one `HMGET key v d` round trip.
+//! - [`Backend::commit`] is one `EVALSHA` of a Lua script (see `script.rs`): checks first, then
+//!   writes; a failed check writes nothing and is [`StoreError::Conflict`]. Values travel as
+//!   separate binary arguments.
+//! - Versions start at 1 and grow by one per put (`HINCRBY v 1`); a put on a deleted or expired
+//!   key starts again at 1; a put without expiry clears an earlier one (`PERSIST`).
+//! - Expiry is judged by the **Redis server's clock** (Redis removes the key itself), not by
+//!   the gateway's [`fedgate_core::Clock`]: keep gateways and Redis on synchronised time.
+//!   Expired records are absent for reads and for checks.
+//! - Every call is bounded by the connection and response timeouts ([`RedisOptions`]): an
+//!   outage gives [`StoreError::Unavailable`] within a few seconds, never a hang, and the
+//!   connection manager reconnects by itself when Redis is back. A commit that timed out may
+//!   still have been applied (the script was sent before the answer was lost): callers see
+//!   `Unavailable`, not `Conflict`, and must not assume it did nothing. Bad data is
+//!   [`StoreError::Corrupt`]. Errors and logs never carry keys' values.
+
+mod error;
+mod script;
+
+use async_trait::async_trait;
+use fedgate_store::{Backend, StoreError, Txn, Versioned};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Script};
+use std::future::Future;
+use std::time::Duration;
+
+use script::Keys;
+
+/// Timeouts of a [`RedisBackend`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedisOptions {
+    /// Bound on establishing one TCP (and handshake) connection.
+    pub connect_timeout: Duration,
+    /// Bound on waiting for the answer to one command.
+    pub response_timeout: Duration,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        RedisOptions {
+            connect_timeout: Duration::from_secs(2),
+            response_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The Redis backend. Cheap to clone: clones share one multiplexed connection.
+#[derive(Clone)]
+pub struct RedisBackend {
+    conn: ConnectionManager,
+    keys: Keys,
+    commit: std::sync::Arc<Script>,
+    /// Whole-call bound, covering a reconnect in progress as well as the command itself.
+    deadline: Duration,
+}
+
+impl std::fmt::Debug for RedisBackend {
+    // The URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBackend")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBackend {
+    /// Connects to `url` (`redis://[user:password@]host:port[/db]`, or `rediss://` where the
+    /// client is built with TLS) with the default timeouts, keeping every key under
+    /// `key_prefix` (e.g. `{fedgate}:`). Fails with [`StoreError::Unavailable`] when Redis
+    /// cannot be reached or the URL is invalid.
+    pub async fn connect(url: &str, key_prefix: &str) -> Result<RedisBackend, StoreError> {
+        Self::connect_with(url, key_prefix, RedisOptions::default()).await
+    }
+
+    /// [`RedisBackend::connect`] with explicit timeouts.
+    pub async fn connect_with(
+        url: &str,
+        key_prefix: &str,
+        options: RedisOptions,
+    ) -> Result<RedisBackend, StoreError> {
+        if !has_hash_tag(key_prefix) {
+            tracing::warn!(
+                "redis key prefix has no {{hash tag}}: transactions will fail on Redis Cluster"
+            );
+        }
+        // The client's own error text may quote the URL, password included: not passed on.
+        let client = Client::open(url)
+            .map_err(|_| StoreError::unavailable("invalid redis URL (store.redis_url)"))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(options.connect_timeout))
+            .set_response_timeout(Some(options.response_timeout))
+            .set_number_of_retries(2)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500));
+        let deadline = options.connect_timeout + options.response_timeout;
+        let conn = bounded(deadline, ConnectionManager::new_with_config(client, config)).await?;
+        let backend = RedisBackend {
+            conn,
+            keys: Keys::new(key_prefix),
+            commit: std::sync::Arc::new(script::commit_script()),
+            deadline,
+        };
+        backend.ping().await?;
+        Ok(backend)
+    }
+}
+
+/// True when `prefix` contains a non-empty `{...}`, the part Redis Cluster hashes.
+fn has_hash_tag(prefix: &str) -> bool {
+    prefix
+        .find('{')
+        .and_then(|open| prefix[open + 1..].find('}'))
+        .is_some_and(|len| len > 0)
+}
+
+/// Runs one Redis call under the whole-call deadline, mapping its errors.
+async fn bounded<T>(
+    deadline: Duration,
+    call: impl Future<Output = redis::RedisResult<T>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(deadline, call).await {
+        Ok(r) => r.map_err(error::map),
+        Err(_) => Err(error::timed_out()),
+    }
+}
+
+fn parse_version(raw: &[u8]) -> Result<u64, StoreError> {
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .ok_or_else(|| StoreError::corrupt("record version is not a number"))
+}
+
+#[async_trait]
+impl Backend for RedisBackend {
+    async fn get(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
+        let mut conn = self.conn.clone();
+        let mut cmd = redis::cmd("HMGET");
+        cmd.arg(self.keys.record(key)).arg("v").arg("d");
+        let (version, value): (Option<Vec<u8>>, Option<Vec<u8>>) =
+            bounded(self.deadline, cmd.query_async(&mut conn)).await?;
+        match (version, value) {
+            (None, None) => Ok(None),
+            (Some(version), Some(value)) => Ok(Some(Versioned {
+                value,
+                version: parse_version(&version)?,
+            })),
+            _ => Err(StoreError::corrupt("record hash lacks its version or data")),
+        }
+    }
+
+    async fn commit(&self, txn: Txn) -> Result<(), StoreError> {
+        if txn.checks.is_empty() && txn.ops.is_empty() {
+            return Ok(());
+        }
+        let (keys, argv) = script::encode(&self.keys, txn);
+        let mut invocation = self.commit.prepare_invoke();
+        for k in &keys {
+            invocation.key(k);
+        }
+        for a in &argv {
+            invocation.arg(a.as_slice());
+        }
+        let mut conn = self.conn.clone();
+        let reply: i64 = bounded(self.deadline, invocation.invoke_async(&mut conn)).await?;
+        script::reply_to_result(reply)
+    }
+
+    async fn index_range(
+        &self,
+        index: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let min = match after {
+            Some(a) => {
+                let mut m = Vec::with_capacity(a.len() + 1);
+                m.push(b'(');
+                m.extend_from_slice(a.as_bytes());
+                m
+            }
+            None => b"-".to_vec(),
+        };
+        let mut cmd = redis::cmd("ZRANGEBYLEX");
+        cmd.arg(self.keys.index(index))
+            .arg(min)
+            .arg("+")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(i64::try_from(limit).unwrap_or(i64::MAX));
+        let mut conn = self.conn.clone();
+        let members: Vec<Vec<u8>> = bounded(self.deadline, cmd.query_async(&mut conn)).await?;
+        members
+            .into_iter()
+            .map(|m| {
+                String::from_utf8(m).map_err(|_| StoreError::corrupt("index member is not UTF-8"))
+            })
+            .collect()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let pong: String =
+            bounded(self.deadline, redis::cmd("PING").query_async(&mut conn)).await?;
+        if pong == "PONG" {
+            Ok(())
+        } else {
+            Err(StoreError::corrupt("unexpected PING reply"))
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn hash_tags() {
+        assert!(has_hash_tag("{fedgate}:"));
+        assert!(has_hash_tag("x{a}"));
+        assert!(!has_hash_tag("{}:"));
+        assert!(!has_hash_tag("fedgate:"));
+        assert!(!has_hash_tag("{fedgate:"));
+    }
+
+    #[test]
+    fn versions_parse_strictly() {
+        assert_eq!(parse_version(b"12").unwrap(), 12);
+        assert!(parse_version(b"-1").is_err());
+        assert!(parse_version(b"x").is_err());
+    }
+}
