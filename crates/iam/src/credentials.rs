@@ -4,11 +4,21 @@ use crate::{Iam, IamError};
 use fedgate_core::{AccessKeyId, Principal, Secret};
 use fedgate_store::model::{KeyOwner, KeyStatus};
 
-/// An active access key with its opened secret and the principal it speaks for.
+/// An active access key and the principal it speaks for. The secret stays sealed until
+/// [`ResolvedKey::open_secret`] is called (only on a signing-key cache miss).
 #[derive(Debug)]
 pub struct ResolvedKey {
     pub principal: Principal,
-    pub secret: Secret,
+    access_key_id: AccessKeyId,
+    sealed_secret: Vec<u8>,
+}
+
+impl ResolvedKey {
+    pub fn open_secret(&self, iam: &Iam) -> Result<Secret, IamError> {
+        iam.kek
+            .open_secret(&self.sealed_secret, self.access_key_id.as_str().as_bytes())
+            .map_err(|_| IamError::Seal)
+    }
 }
 
 /// Looks up an `AKIA…` key. `Ok(None)` when the key is unknown, inactive, or its owner is
@@ -48,9 +58,9 @@ pub async fn resolve_access_key(
             }
         }
     };
-    let secret = iam
-        .kek
-        .open_secret(&key.sealed_secret, id.as_str().as_bytes())
-        .map_err(|_| IamError::Seal)?;
-    Ok(Some(ResolvedKey { principal, secret }))
+    Ok(Some(ResolvedKey {
+        principal,
+        access_key_id: key.access_key_id,
+        sealed_secret: key.sealed_secret,
+    }))
 }

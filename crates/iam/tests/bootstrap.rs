@@ -50,7 +50,7 @@ async fn bootstrap_creates_a_working_admin_and_refuses_twice() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(resolved.secret, out.secret_access_key);
+    assert_eq!(resolved.open_secret(&iam).unwrap(), out.secret_access_key);
     assert_eq!(resolved.principal.arn().to_string(), out.admin_user_arn);
     // A second bootstrap of the account is refused and changes nothing.
     let again = bootstrap(&iam, req).await;

@@ -1,5 +1,5 @@
+//! The embedded (redb) backend against the conformance suite, plus restart durability and purge.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use fedgate_core::SystemClock;
 use fedgate_store::model::{Account, User};

@@ -1,0 +1,331 @@
+//! `Action`/`Version` dispatch for IAM and STS on one endpoint.
+
+use crate::actions;
+use crate::auth::{Authenticated, Authenticator};
+use crate::error::ApiError;
+use crate::form::Params;
+use crate::xml::{IAM_NS, STS_NS, response};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::response::{IntoResponse, Response};
+use fedgate_core::Principal;
+use fedgate_core::audit::{AuditEvent, AuditSink};
+use fedgate_core::clock::iso8601;
+use fedgate_iam::Iam;
+use fedgate_iam::authz::RequestContext;
+use fedgate_sigv4::SignedRequest;
+use http::{HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Iam,
+    Sts,
+}
+
+impl Service {
+    pub fn version(self) -> &'static str {
+        match self {
+            Service::Iam => "2010-05-08",
+            Service::Sts => "2011-06-15",
+        }
+    }
+    pub fn namespace(self) -> &'static str {
+        match self {
+            Service::Iam => IAM_NS,
+            Service::Sts => STS_NS,
+        }
+    }
+    /// The SigV4 service name and IAM action prefix.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Service::Iam => "iam",
+            Service::Sts => "sts",
+        }
+    }
+}
+
+/// The actions fedgate serves. Every one is authenticated with SigV4 (AssumeRoleWithSAML and
+/// AssumeRoleWithWebIdentity, which are not, arrive with the federation issues).
+const ACTIONS: &[(&str, Service)] = &[
+    ("GetCallerIdentity", Service::Sts),
+    ("GetUser", Service::Iam),
+];
+
+fn lookup(action: &str) -> Option<(&'static str, Service)> {
+    ACTIONS.iter().find(|(name, _)| *name == action).copied()
+}
+
+#[derive(Debug, Clone)]
+pub struct QueryApiConfig {
+    /// Largest accepted request body; larger ones get 413 `RequestEntityTooLarge`.
+    pub max_body_bytes: usize,
+    /// Whether requests arrive over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
+}
+
+/// Shared state of the Query API.
+pub struct QueryApi {
+    pub iam: Iam,
+    pub auth: Authenticator,
+    pub audit: Arc<dyn AuditSink>,
+    pub config: QueryApiConfig,
+}
+
+impl std::fmt::Debug for QueryApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryApi")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// What one request did, left in the response extensions for metrics.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub action: &'static str,
+    pub code: Option<&'static str>,
+}
+
+fn request_id(api: &QueryApi) -> String {
+    let mut b = [0u8; 16];
+    api.iam.rng.fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// The axum handler for `POST /` and `GET /`.
+pub async fn handle(State(api): State<Arc<QueryApi>>, req: Request<Body>) -> Response {
+    let rid = request_id(&api);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let (result, ns, action) = process(&api, req, peer, &rid).await;
+    let (mut resp, code) = match result {
+        Ok(body) => {
+            let mut r = (StatusCode::OK, body).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+            (r, None)
+        }
+        Err(e) => {
+            let code = e.code;
+            (e.into_response_with(ns, &rid), Some(code))
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&rid) {
+        resp.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    resp.extensions_mut().insert(Outcome { action, code });
+    resp
+}
+
+async fn process(
+    api: &QueryApi,
+    req: Request<Body>,
+    peer: Option<std::net::IpAddr>,
+    rid: &str,
+) -> (Result<String, ApiError>, &'static str, &'static str) {
+    let (parts, body) = req.into_parts();
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!(
+                "Request body exceeds the limit of {} bytes.",
+                api.config.max_body_bytes
+            ),
+        )
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > api.config.max_body_bytes) {
+        return (Err(too_large()), STS_NS, "unknown");
+    }
+    let body = match Limited::new(body, api.config.max_body_bytes)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return (Err(too_large()), STS_NS, "unknown"),
+    };
+
+    let query = parts.uri.query().unwrap_or("");
+    let mut params = Params::default();
+    let parsed = if parts.method == Method::POST {
+        // Presigned-URL auth parameters may sit in the query string of a POST; every other
+        // parameter belongs in the body.
+        params
+            .extend_from(query.as_bytes(), |n| !n.starts_with("X-Amz-"))
+            .and_then(|_| params.extend_from(&body, |_| false))
+    } else if parts.method == Method::GET {
+        params.extend_from(query.as_bytes(), |n| n.starts_with("X-Amz-"))
+    } else {
+        return (
+            Err(ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "InvalidAction",
+                "The Query API accepts GET and POST.",
+            )),
+            STS_NS,
+            "unknown",
+        );
+    };
+    let fallback_ns = match params.get("Version") {
+        Some("2010-05-08") => IAM_NS,
+        _ => STS_NS,
+    };
+    if let Err(e) = parsed {
+        return (Err(e.into()), fallback_ns, "unknown");
+    }
+    let Some(action_name) = params.get("Action") else {
+        return (
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "MissingAction",
+                "The request must contain the parameter Action.",
+            )),
+            fallback_ns,
+            "unknown",
+        );
+    };
+    let Some((action, service)) = lookup(action_name) else {
+        return (
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidAction",
+                format!(
+                    "Could not find operation {action_name} for version {}",
+                    params.get("Version").unwrap_or("NO_VERSION_SPECIFIED")
+                ),
+            )),
+            fallback_ns,
+            "unknown",
+        );
+    };
+    let ns = service.namespace();
+    if let Some(v) = params.get("Version").filter(|v| *v != service.version()) {
+        return (
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidAction",
+                format!("Could not find operation {action} for version {v}"),
+            )),
+            ns,
+            action,
+        );
+    }
+
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers: &parts.headers,
+        body: &body,
+    };
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let audit_ctx = AuditCtx {
+        api,
+        service,
+        action,
+        peer,
+        user_agent,
+        rid,
+    };
+    let parsed_auth = match Authenticator::parse(&signed) {
+        Ok(a) => a,
+        Err(e) => {
+            audit_ctx.denied(None, None, &e);
+            return (Err(e), ns, action);
+        }
+    };
+    let Authenticated { principal, region } = match api
+        .auth
+        .authenticate(&signed, &parsed_auth, service.prefix())
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::BAD_REQUEST {
+                audit_ctx.denied(None, Some(&parsed_auth.credential.access_key_id), &e);
+            }
+            return (Err(e), ns, action);
+        }
+    };
+    let ctx = RequestContext {
+        source_ip: peer,
+        secure_transport: api.config.secure_transport,
+        region,
+    };
+    let result = match action {
+        "GetCallerIdentity" => Ok(actions::get_caller_identity::run(&principal)),
+        "GetUser" => actions::get_user::run(&api.iam, &principal, &ctx, &params).await,
+        _ => Err(ApiError::internal()),
+    };
+    match result {
+        Ok(body) => (Ok(response(action, ns, &body, rid)), ns, action),
+        Err(e) => {
+            if e.code == "AccessDenied" {
+                audit_ctx.denied(Some(&principal), None, &e);
+            }
+            (Err(e), ns, action)
+        }
+    }
+}
+
+struct AuditCtx<'a> {
+    api: &'a QueryApi,
+    service: Service,
+    action: &'static str,
+    peer: Option<std::net::IpAddr>,
+    user_agent: Option<String>,
+    rid: &'a str,
+}
+
+impl AuditCtx<'_> {
+    /// One CloudTrail-shaped event for a refused request (no parameters, no secrets).
+    fn denied(&self, principal: Option<&Principal>, key_id: Option<&str>, e: &ApiError) {
+        let mut ev = AuditEvent::new(
+            iso8601(self.api.iam.clock.now()),
+            &format!("{}.amazonaws.com", self.service.prefix()),
+            self.action,
+        );
+        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
+        ev.user_agent = self.user_agent.clone();
+        ev.request_id = self.rid.to_owned();
+        ev.event_id = self.rid.to_owned();
+        ev.error_code = Some(e.code.to_owned());
+        ev.error_message = Some(e.message.clone());
+        ev.user_identity = match principal {
+            Some(p) => serde_json::json!({
+                "type": if matches!(p, Principal::Root { .. }) { "Root" } else { "IAMUser" },
+                "principalId": p.user_id(),
+                "arn": p.arn().to_string(),
+                "accountId": p.account().as_str(),
+                "accessKeyId": p.access_key_id().map(|k| k.as_str()),
+            }),
+            None => serde_json::json!({ "type": "Unknown", "accessKeyId": key_id }),
+        };
+        ev.recipient_account_id = principal.map(|p| p.account().to_string());
+        self.api.audit.emit(&ev);
+    }
+}

@@ -1,0 +1,17 @@
+//! fedgate-aws-query: the AWS Query protocol edge.
+//!
+//! Form bodies and GET query strings become typed parameters ([`form`]); SigV4 authenticates
+//! the caller ([`auth`]); `Action`/`Version` select an IAM or STS operation ([`dispatch`]);
+//! results are written as XML in the AWS namespaces ([`xml`]) and every failure becomes the AWS
+//! error document with AWS's code and HTTP status ([`error`]) — the one place where library
+//! errors are mapped to AWS codes. Business rules live in `fedgate-iam` and `fedgate-sts`.
+
+pub mod actions;
+pub mod auth;
+pub mod dispatch;
+pub mod error;
+pub mod form;
+pub mod xml;
+
+pub use dispatch::{QueryApi, QueryApiConfig, handle};
+pub use error::ApiError;

@@ -1,0 +1,328 @@
+//! Layered configuration: built-in defaults → `config/fedgate.toml` (or `--config FILE`) →
+//! `FEDGATE_*` environment variables (nested keys joined with `__`) → command-line flags.
+//! `FEDGATE_<KEY>_FILE=path` reads a secret value for `<KEY>` from a file.
+//! Every key is documented in `config/fedgate.toml`.
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub partition: String,
+    pub region: String,
+    pub allowed_regions: Vec<String>,
+    pub kek_file: Option<PathBuf>,
+    pub store: StoreConfig,
+    pub oidc: OidcConfig,
+    pub saml: SamlConfig,
+    pub log: LogConfig,
+    pub audit: AuditConfig,
+    pub limits: LimitsConfig,
+    pub sigv4: Sigv4Config,
+    pub bootstrap: BootstrapConfig,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Embedded,
+    Redis,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    pub kind: StoreKind,
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcConfig {
+    pub allow_http: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SamlConfig {
+    pub sp_entity_id: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sigv4Config {
+    pub max_skew_seconds: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BootstrapConfig {
+    pub account_id: Option<String>,
+    pub alias: Option<String>,
+    pub admin_user: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            allowed_regions: vec![],
+            kek_file: None,
+            store: StoreConfig::default(),
+            oidc: OidcConfig::default(),
+            saml: SamlConfig::default(),
+            log: LogConfig::default(),
+            audit: AuditConfig::default(),
+            limits: LimitsConfig::default(),
+            sigv4: Sigv4Config::default(),
+            bootstrap: BootstrapConfig::default(),
+        }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            kind: StoreKind::Embedded,
+            redis_url: None,
+            redis_prefix: "{fedgate}:".into(),
+        }
+    }
+}
+impl Default for SamlConfig {
+    fn default() -> Self {
+        SamlConfig {
+            sp_entity_id: "urn:amazon:webservices".into(),
+        }
+    }
+}
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+impl Default for Sigv4Config {
+    fn default() -> Self {
+        Sigv4Config {
+            max_skew_seconds: 900,
+        }
+    }
+}
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        BootstrapConfig {
+            account_id: None,
+            alias: None,
+            admin_user: "admin".into(),
+        }
+    }
+}
+
+/// Values given on the command line; they win over every other layer.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Keys whose names end in `_file` because they are paths, not `*_FILE` indirections.
+const PATH_KEYS: &[&str] = &["kek_file", "oidc.ca_file"];
+
+fn env_key(var: &str) -> Option<String> {
+    var.strip_prefix("FEDGATE_")
+        .map(|k| k.to_ascii_lowercase().replace("__", "."))
+}
+
+impl Config {
+    /// Loads the layers from the real environment.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        Config::load_from(file, overrides, std::env::vars().collect())
+    }
+
+    /// Loads the layers with an explicit environment (tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: Vec<(String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => fig = fig.merge(Toml::file_exact(path)),
+            None => {
+                let default = Path::new("config/fedgate.toml");
+                if default.is_file() {
+                    fig = fig.merge(Toml::file_exact(default));
+                }
+            }
+        }
+        let is_indirect = |key: &str| key.ends_with("_file") && !PATH_KEYS.contains(&key);
+        let env_pairs: Vec<(String, String)> = env
+            .iter()
+            .filter_map(|(k, v)| env_key(k).map(|key| (key, v.clone())))
+            .collect();
+        // Environment values are text. A key whose default is text (or unset) takes the text
+        // as it is — an account id like 012345678901 must stay a string — while numbers,
+        // booleans and lists are parsed.
+        let defaults = serde_json::to_value(Config::default()).unwrap_or_default();
+        for (key, value) in env_pairs.iter().filter(|(k, _)| !is_indirect(k)) {
+            let default = key.split('.').try_fold(&defaults, |v, k| v.get(k));
+            let parsed = match default {
+                Some(
+                    serde_json::Value::Bool(_)
+                    | serde_json::Value::Number(_)
+                    | serde_json::Value::Array(_),
+                ) => figment::value::Value::from_str(value)
+                    .unwrap_or_else(|_| figment::value::Value::from(value.clone())),
+                _ => figment::value::Value::from(value.clone()),
+            };
+            fig = fig.merge((key.as_str(), parsed));
+        }
+        for (key, path) in env_pairs.iter().filter(|(k, _)| is_indirect(k)) {
+            let target = key.trim_end_matches("_file");
+            let value = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError(format!(
+                    "FEDGATE_{}: cannot read {path}: {e}",
+                    key.to_ascii_uppercase().replace('.', "__")
+                ))
+            })?;
+            fig = fig.merge((target, value.trim_end_matches(['\n', '\r']).to_owned()));
+        }
+        if let Some(l) = &overrides.listen {
+            fig = fig.merge(("listen", l));
+        }
+        if let Some(d) = &overrides.data_dir {
+            fig = fig.merge(("data_dir", d));
+        }
+        if let Some(f) = &overrides.log_format {
+            fig = fig.merge(("log.format", f));
+        }
+        let config: Config = fig.extract().map_err(|e| ConfigError(one_line(&e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let err = |m: String| Err(ConfigError(m));
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return err(format!(
+                "public_url must start with http:// or https:// (got {:?})",
+                self.public_url
+            ));
+        }
+        if self.partition.is_empty()
+            || !self
+                .partition
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-')
+        {
+            return err(format!(
+                "partition must be lowercase letters and hyphens (got {:?})",
+                self.partition
+            ));
+        }
+        if self.region.is_empty() {
+            return err("region must not be empty".into());
+        }
+        if self.store.kind == StoreKind::Redis
+            && self.store.redis_url.as_deref().is_none_or(str::is_empty)
+        {
+            return err("store.redis_url is required when store.kind = \"redis\"".into());
+        }
+        if self.limits.max_body_bytes < 1024 {
+            return err("limits.max_body_bytes must be at least 1024".into());
+        }
+        if !(60..=3600).contains(&self.sigv4.max_skew_seconds) {
+            return err("sigv4.max_skew_seconds must be between 60 and 3600".into());
+        }
+        if let Some(a) = &self.bootstrap.account_id
+            && fedgate_core::AccountId::parse(a).is_err()
+        {
+            return err(format!(
+                "bootstrap.account_id must be 12 digits (got {a:?})"
+            ));
+        }
+        if let Some(a) = &self.bootstrap.alias {
+            fedgate_iam::bootstrap::validate_alias(a)
+                .map_err(|e| ConfigError(format!("bootstrap.alias: {e}")))?;
+        }
+        fedgate_iam::users::validate_user_name(&self.bootstrap.admin_user).map_err(|_| {
+            ConfigError("bootstrap.admin_user must be 1-64 characters of [A-Za-z0-9_+=,.@-]".into())
+        })?;
+        Ok(())
+    }
+
+    /// `{public_url}/{alias or account id}/console`
+    pub fn sign_in_url(&self, account: &str, alias: Option<&str>) -> String {
+        format!(
+            "{}/{}/console",
+            self.public_url.trim_end_matches('/'),
+            alias.unwrap_or(account)
+        )
+    }
+}
+
+/// Figment errors can hold several; the first, on one line, is what the operator needs.
+fn one_line(e: &figment::Error) -> String {
+    e.to_string().replace('\n', " ")
+}

@@ -1,0 +1,108 @@
+//! Prometheus metrics: Query API requests by action and outcome, and their latency.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use fedgate_aws_query::dispatch::Outcome;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    action: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    action: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<ActionLabels, Histogram>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+fn latency_histogram() -> Histogram {
+    // 50 µs … ~3.3 s
+    Histogram::new(exponential_buckets(0.000_05, 3.0, 11))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("fedgate");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<ActionLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        registry.register(
+            "requests",
+            "AWS Query API requests by action and outcome (OK or the AWS error code)",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "AWS Query API request latency by action",
+            latency.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn record(&self, outcome: &Outcome, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                action: outcome.action.to_owned(),
+                outcome: outcome.code.unwrap_or("OK").to_owned(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&ActionLabels {
+                action: outcome.action.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+/// Middleware on the Query API routes: times the request and counts its outcome.
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    if let Some(o) = resp.extensions().get::<Outcome>() {
+        metrics.record(o, elapsed);
+        tracing::debug!(
+            action = o.action,
+            code = o.code.unwrap_or("OK"),
+            status = resp.status().as_u16(),
+            elapsed_ms = elapsed * 1000.0,
+            "request"
+        );
+    }
+    resp
+}

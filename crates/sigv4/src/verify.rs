@@ -1,0 +1,61 @@
+//! Signature verification: rebuild the canonical request for each payload hash a genuine
+//! signer could have used, sign it, and compare with the given signature in constant time.
+
+use crate::SignedRequest;
+use crate::canonical_request::{EMPTY_SHA256, UNSIGNED_PAYLOAD, canonical_request, sha256_hex};
+use crate::error::SigV4Error;
+use crate::parse::ParsedAuth;
+use crate::signing_key::{SigningKey, sign};
+use crate::string_to_sign::string_to_sign;
+use subtle::ConstantTimeEq;
+
+/// The payload hashes a genuine signer could have used for this request.
+///
+/// - With an `x-amz-content-sha256` header: its value, which must be the hex SHA-256 of the
+///   body (any case), or `UNSIGNED-PAYLOAD` for an empty body.
+/// - A presigned URL with an empty body: the empty-body hash or `UNSIGNED-PAYLOAD` (presigners
+///   use either).
+/// - Otherwise: the hex SHA-256 of the body.
+fn payload_hashes(req: &SignedRequest<'_>, auth: &ParsedAuth) -> Result<Vec<String>, SigV4Error> {
+    let mut values = req.headers.get_all("x-amz-content-sha256").iter();
+    match (values.next(), values.next()) {
+        (Some(_), Some(_)) => Err(SigV4Error::ContentSha256Mismatch),
+        (Some(v), None) => {
+            let v = v.to_str().map_err(|_| SigV4Error::ContentSha256Mismatch)?;
+            if v == UNSIGNED_PAYLOAD && req.body.is_empty() {
+                return Ok(vec![UNSIGNED_PAYLOAD.to_owned()]);
+            }
+            let computed = sha256_hex(req.body);
+            if v.len() == 64 && v.eq_ignore_ascii_case(&computed) {
+                Ok(vec![v.to_owned()])
+            } else {
+                Err(SigV4Error::ContentSha256Mismatch)
+            }
+        }
+        (None, _) if auth.presigned && req.body.is_empty() => {
+            Ok(vec![EMPTY_SHA256.to_owned(), UNSIGNED_PAYLOAD.to_owned()])
+        }
+        (None, _) => Ok(vec![sha256_hex(req.body)]),
+    }
+}
+
+/// Verifies the signature of `req` with `key`. Only the signature: the time window
+/// ([`crate::check_time`]), which regions and services are allowed, and who owns the key are the
+/// caller's to check.
+pub fn verify(
+    req: &SignedRequest<'_>,
+    auth: &ParsedAuth,
+    key: &SigningKey,
+) -> Result<(), SigV4Error> {
+    let mut ok = subtle::Choice::from(0u8);
+    for hash in payload_hashes(req, auth)? {
+        let creq = canonical_request(req, auth, &hash)?;
+        let expected = sign(key, &string_to_sign(auth, &creq));
+        ok |= expected.ct_eq(&auth.signature);
+    }
+    if bool::from(ok) {
+        Ok(())
+    } else {
+        Err(SigV4Error::SignatureMismatch)
+    }
+}

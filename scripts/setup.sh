@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and testing fedgate needs on Debian/Ubuntu, skipping what is there:
+# a C toolchain and pkg-config, OpenSSL/libclang/libxml2/xmlsec headers (the SAML crate links
+# xmlsec), and redis-server (the Redis backend's tests start their own).
+set -euo pipefail
+pkgs=(build-essential pkg-config libssl-dev clang libclang-dev libxml2-dev libxslt1-dev libxmlsec1-dev redis-server)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust (rustup) first" >&2; exit 1; }

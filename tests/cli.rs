@@ -1,0 +1,221 @@
+//! The `fedgate` binary as operators run it: bootstrap JSON, first-start credentials, bad flags
+//! and settings, graceful shutdown on SIGTERM, and no secret in its logs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fedgate");
+
+fn fedgate(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env("FEDGATE_DATA_DIR", dir.join("data"))
+        .stdin(Stdio::null());
+    c
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn bootstrap_prints_the_contract_json_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = fedgate(dir.path())
+        .args([
+            "bootstrap",
+            "--account-id",
+            "123456789012",
+            "--alias",
+            "example-corp",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "stdout must hold only the JSON: {stdout}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["AccountId"], "123456789012");
+    assert_eq!(v["SignInUrl"], "http://127.0.0.1:8080/example-corp/console");
+    assert_eq!(v["AdminUserName"], "admin");
+    assert!(v["AccessKeyId"].as_str().unwrap().starts_with("AKIA"));
+    assert_eq!(v["SecretAccessKey"].as_str().unwrap().len(), 40);
+    assert!(v["RootPassword"].as_str().unwrap().len() >= 20);
+    // The secret is nowhere but that one stdout line (not in the audit event on stderr).
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains(v["SecretAccessKey"].as_str().unwrap()));
+    assert!(!stderr.contains(v["RootPassword"].as_str().unwrap()));
+    assert!(stderr.contains("\"eventName\":\"Bootstrap\""), "{stderr}");
+    // Again: refused, non-zero, nothing on stdout.
+    let again = fedgate(dir.path())
+        .args(["bootstrap", "--account-id", "123456789012"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(again.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn bad_flags_and_settings_exit_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
+        (vec!["serve", "--no-such-flag"], vec![]),
+        (vec!["frobnicate"], vec![]),
+        (vec!["serve"], vec![("FEDGATE_LISTEN", "nonsense")]),
+        (vec!["serve"], vec![("FEDGATE_STORE__KIND", "postgres")]),
+        (vec!["bootstrap", "--config", "/nonexistent.toml"], vec![]),
+    ];
+    for (args, envs) in cases {
+        let mut c = fedgate(dir.path());
+        c.args(&args);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    }
+    let help = fedgate(dir.path()).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("serve") && text.contains("bootstrap"));
+}
+
+#[test]
+fn serve_first_start_prints_credentials_once_then_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let start = |dir: &std::path::Path| {
+        fedgate(dir)
+            .arg("serve")
+            .env("FEDGATE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("FEDGATE_BOOTSTRAP__ACCOUNT_ID", "210987654321")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = start(dir.path());
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !printed.contains("will not be shown again") {
+        assert!(
+            Instant::now() < deadline,
+            "no first-start credentials: {printed}"
+        );
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        printed.push_str(&line);
+    }
+    assert!(
+        printed.contains("created account 210987654321"),
+        "{printed}"
+    );
+    let secret = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("SecretAccessKey:"))
+        .map(|s| s.trim().to_owned())
+        .unwrap();
+    assert_eq!(secret.len(), 40);
+    wait_healthy(port);
+    // A request with a wrong secret, so the server has something to log.
+    let _ = std::net::TcpStream::connect(("127.0.0.1", port)).map(|mut s| {
+        use std::io::Write;
+        let body = "Action=GetCallerIdentity&Version=2011-06-15";
+        let _ = write!(s, "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\nauthorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261123/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00\r\nconnection: close\r\n\r\n{body}", body.len());
+        let mut r = String::new();
+        let _ = s.read_to_string(&mut r);
+    });
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = wait_exit(&mut child);
+    assert!(
+        status.success(),
+        "serve did not exit cleanly on SIGTERM: {status:?}"
+    );
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!stderr.contains(&secret), "secret in the server log");
+    assert!(!rest.contains(&secret), "secret printed twice");
+
+    // Second start on the same data: no credentials again.
+    let mut child = start(dir.path());
+    wait_healthy(port);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_exit(&mut child).success());
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(
+        !out.contains("SecretAccessKey"),
+        "credentials shown twice: {out}"
+    );
+}
+
+fn wait_healthy(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::Write;
+            let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+            let mut r = String::new();
+            let _ = s.read_to_string(&mut r);
+            if r.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "server never became healthy");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve did not stop within 20 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
