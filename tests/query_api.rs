@@ -327,6 +327,10 @@ async fn health_readiness_and_metrics() {
     assert_eq!(status, 200);
     assert!(text.contains("# TYPE fedgate_requests counter"), "{text}");
     assert!(
+        text.contains("fedgate_build_info{version=\"0.1.0\",store=\"embedded\"} 1"),
+        "{text}"
+    );
+    assert!(
         text.contains("fedgate_requests_total{action=\"GetCallerIdentity\",outcome=\"OK\"} 1"),
         "{text}"
     );

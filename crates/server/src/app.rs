@@ -151,11 +151,12 @@ impl App {
                 secure_transport: config.public_url.starts_with("https://"),
             },
         });
+        let metrics = Arc::new(Metrics::new(iam.store.backend().kind()));
         Ok(App {
             config,
             iam,
             api,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             audit,
             embedded,
         })

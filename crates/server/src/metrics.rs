@@ -40,9 +40,19 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_05, 3.0, 11))
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    /// `store` names the backend in `fedgate_build_info`, which is present from the start so
+    /// that a scrape of an idle gateway already shows it is up and what it runs.
+    pub fn new(store: &str) -> Self {
         let mut registry = Registry::with_prefix("fedgate");
+        registry.register(
+            "build",
+            "fedgate version and storage backend",
+            prometheus_client::metrics::info::Info::new(vec![
+                ("version", env!("CARGO_PKG_VERSION").to_owned()),
+                ("store", store.to_owned()),
+            ]),
+        );
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<ActionLabels, Histogram>::new_with_constructor(
             latency_histogram as fn() -> Histogram,
@@ -63,9 +73,7 @@ impl Default for Metrics {
             latency,
         }
     }
-}
 
-impl Metrics {
     pub fn record(&self, outcome: &Outcome, seconds: f64) {
         self.requests
             .get_or_create(&RequestLabels {
