@@ -303,6 +303,48 @@ async fn presigned_get_url_authenticates() {
     let body = resp.text().await.unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("<Arn>arn:aws:iam::123456789012:user/admin</Arn>"));
+    // botocore signs presigned Query-API URLs for POST with an empty body: such a URL must
+    // work as a POST too (here signed by aws-sigv4 the same way).
+    let url_post = format!("{}/?Action=GetCallerIdentity&Version=2011-06-15", h.url);
+    let req = SignableRequest::new(
+        "POST",
+        &url_post,
+        [("host", host.as_str())].into_iter(),
+        SignableBody::Bytes(&[]),
+    )
+    .unwrap();
+    let (instructions, _) = sign(req, &params).unwrap().into_parts();
+    let mut post_req = http::Request::builder()
+        .method("POST")
+        .uri(&url_post)
+        .body(())
+        .unwrap();
+    instructions.apply_to_request_http1x(&mut post_req);
+    let resp = reqwest::Client::new()
+        .post(post_req.uri().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status().as_u16(),
+        200,
+        "{}",
+        resp.text().await.unwrap()
+    );
+    // A POST whose body repeats a query parameter is refused.
+    let (status, body) = h
+        .raw(
+            "POST",
+            post_req.uri().path_and_query().unwrap().as_str(),
+            b"Action=GetUser".to_vec(),
+            &[("content-type", "application/x-www-form-urlencoded")],
+        )
+        .await;
+    assert_eq!(
+        (status, common::error_code(&body)),
+        (404, "MalformedQueryString"),
+        "{body}"
+    );
     // The same URL with the action changed no longer verifies.
     let tampered = signed_url.replace("GetCallerIdentity", "GetCallerIdentitx");
     let (status, _) = h
@@ -339,4 +381,39 @@ async fn health_readiness_and_metrics() {
         text.contains("fedgate_request_duration_seconds_bucket"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn deactivated_or_deleted_keys_stop_working() {
+    use fedgate_store::model::KeyStatus;
+    let h = common::start().await;
+    let (k, s) = h.user_with_key("dave").await;
+    let sts = h.sts(&k, &s);
+    sts.get_caller_identity().send().await.unwrap();
+    let id = fedgate_core::AccessKeyId::parse(&k).unwrap();
+    h.app
+        .iam
+        .store
+        .update_access_key(&id, |key| {
+            key.status = KeyStatus::Inactive;
+            Ok::<_, ()>(())
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    // Changed elsewhere (another replica): refused once the 1 s resolution cache lapses.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let err = sts.get_caller_identity().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidClientTokenId"));
+    // Changed through this replica: refused at once.
+    let (k2, s2) = h.user_with_key("erin").await;
+    let sts2 = h.sts(&k2, &s2);
+    sts2.get_caller_identity().send().await.unwrap();
+    let id2 = fedgate_core::AccessKeyId::parse(&k2).unwrap();
+    let key = h.app.iam.store.get_access_key(&id2).await.unwrap().unwrap();
+    h.app.iam.store.delete_access_key(&key).await.unwrap();
+    h.app.api.auth.forget_key(&k2);
+    let err = sts2.get_caller_identity().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidClientTokenId"));
 }

@@ -1,12 +1,18 @@
 //! SigV4 authentication of Query API requests: signature, time window, scope, and the key's
 //! owner. Signing keys are cached per (key id, date, region, service), so the sealed secret is
 //! opened and the HMAC chain derived only on a miss.
+//!
+//! The key → owner resolution is cached for `key_cache_ms` (default 1 s): a key deactivated or
+//! deleted through this replica stops working at once ([`Authenticator::forget_key`]); through
+//! another replica, within that bound (AWS IAM itself is eventually consistent for seconds).
 
 use crate::error::ApiError;
 use fedgate_core::{AccessKeyId, Principal};
-use fedgate_iam::{Iam, resolve_access_key};
+use fedgate_iam::{Iam, ResolvedKey, resolve_access_key};
 use fedgate_sigv4::{ParsedAuth, SignedRequest, SigningKeyCache};
 use http::StatusCode;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 #[derive(Debug)]
 pub struct Authenticated {
@@ -14,9 +20,14 @@ pub struct Authenticated {
     pub region: String,
 }
 
+/// Most key resolutions kept at once; the map starts over when full.
+const RESOLVED_CAPACITY: usize = 16_384;
+
 pub struct Authenticator {
     iam: Iam,
     cache: SigningKeyCache,
+    resolved: RwLock<HashMap<String, (i64, Arc<ResolvedKey>)>>,
+    key_cache_ms: i64,
     max_skew: time::Duration,
     allowed_regions: Vec<String>,
 }
@@ -39,10 +50,18 @@ fn invalid_token() -> ApiError {
 
 impl Authenticator {
     /// `allowed_regions` empty = any region in the credential scope is accepted.
-    pub fn new(iam: Iam, max_skew: time::Duration, allowed_regions: Vec<String>) -> Self {
+    /// `key_cache_ms` 0 = resolve the key in the store on every request.
+    pub fn new(
+        iam: Iam,
+        max_skew: time::Duration,
+        allowed_regions: Vec<String>,
+        key_cache_ms: u32,
+    ) -> Self {
         Authenticator {
             iam,
             cache: SigningKeyCache::new(16_384),
+            resolved: RwLock::new(HashMap::new()),
+            key_cache_ms: i64::from(key_cache_ms),
             max_skew,
             allowed_regions,
         }
@@ -51,6 +70,38 @@ impl Authenticator {
     /// Drops cached signing keys of `id` (after the key is deleted or deactivated).
     pub fn forget_key(&self, id: &str) {
         self.cache.remove_access_key(id);
+        if let Ok(mut m) = self.resolved.write() {
+            m.remove(id);
+        }
+    }
+
+    /// The key's owner, from the short-lived cache or the store.
+    async fn resolve(&self, id: &AccessKeyId) -> Result<Option<Arc<ResolvedKey>>, ApiError> {
+        let now = self.iam.clock.now_millis();
+        if self.key_cache_ms > 0
+            && let Some((until, r)) = self
+                .resolved
+                .read()
+                .ok()
+                .and_then(|m| m.get(id.as_str()).cloned())
+            && now < until
+        {
+            return Ok(Some(r));
+        }
+        let Some(r) = resolve_access_key(&self.iam, id).await? else {
+            self.forget_key(id.as_str());
+            return Ok(None);
+        };
+        let r = Arc::new(r);
+        if self.key_cache_ms > 0
+            && let Ok(mut m) = self.resolved.write()
+        {
+            if m.len() >= RESOLVED_CAPACITY {
+                m.clear();
+            }
+            m.insert(id.as_str().to_owned(), (now + self.key_cache_ms, r.clone()));
+        }
+        Ok(Some(r))
     }
 
     /// Parses the SigV4 parts only (to learn the key id of a request that fails later).
@@ -86,9 +137,7 @@ impl Authenticator {
         if id.is_temporary() || auth.security_token.is_some() {
             return Err(invalid_token());
         }
-        let resolved = resolve_access_key(&self.iam, &id)
-            .await?
-            .ok_or_else(invalid_token)?;
+        let resolved = self.resolve(&id).await?.ok_or_else(invalid_token)?;
         // The sealed secret is opened only when no key is cached for this scope.
         let key = self.cache.get_or_try_derive(cred, |c| {
             let secret = resolved.open_secret(&self.iam)?;
@@ -96,7 +145,7 @@ impl Authenticator {
         })?;
         fedgate_sigv4::verify(req, auth, &key)?;
         Ok(Authenticated {
-            principal: resolved.principal,
+            principal: resolved.principal.clone(),
             region: cred.region.clone(),
         })
     }

@@ -69,6 +69,7 @@ pub struct QueryApiConfig {
 /// Shared state of the Query API.
 pub struct QueryApi {
     pub iam: Iam,
+    pub request_ids: RequestIds,
     pub auth: Authenticator,
     pub audit: Arc<dyn AuditSink>,
     pub config: QueryApiConfig,
@@ -82,6 +83,56 @@ impl std::fmt::Debug for QueryApi {
     }
 }
 
+/// Request ids shaped like UUIDs: a random per-process key mixed with a counter, so ids are
+/// unique within a process, unpredictable across processes, and cost no system call.
+#[derive(Debug)]
+pub struct RequestIds {
+    key: [u64; 2],
+    counter: std::sync::atomic::AtomicU64,
+}
+
+impl RequestIds {
+    pub fn new(rng: &dyn fedgate_core::Rng) -> Self {
+        let mut b = [0u8; 16];
+        rng.fill(&mut b);
+        let (hi, lo) = b.split_at(8);
+        let word = |s: &[u8]| s.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x));
+        RequestIds {
+            key: [word(hi), word(lo)],
+            counter: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    pub fn next(&self) -> String {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // SplitMix64 finalizer: a bijection, so distinct counters give distinct ids.
+        let mix = |mut z: u64| {
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let a = mix(n ^ self.key[0]);
+        let b = mix(a ^ self.key[1]);
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&a.to_be_bytes());
+        bytes[8..].copy_from_slice(&b.to_be_bytes());
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(36);
+        for (i, x) in bytes.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                out.push('-');
+            }
+            out.push(char::from(HEX[usize::from(x >> 4)]));
+            out.push(char::from(HEX[usize::from(x & 0x0f)]));
+        }
+        out
+    }
+}
+
 /// What one request did, left in the response extensions for metrics.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -90,19 +141,7 @@ pub struct Outcome {
 }
 
 fn request_id(api: &QueryApi) -> String {
-    let mut b = [0u8; 16];
-    api.iam.rng.fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    api.request_ids.next()
 }
 
 /// The axum handler for `POST /` and `GET /`.
@@ -138,7 +177,16 @@ async fn process(
     peer: Option<std::net::IpAddr>,
     rid: &str,
 ) -> (Result<String, ApiError>, &'static str, &'static str) {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // HTTP/2 carries the host in :authority, which SigV4 signers sign as `host`.
+    if !parts.headers.contains_key(header::HOST)
+        && let Some(v) = parts
+            .uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        parts.headers.insert(header::HOST, v);
+    }
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -168,10 +216,11 @@ async fn process(
     let query = parts.uri.query().unwrap_or("");
     let mut params = Params::default();
     let parsed = if parts.method == Method::POST {
-        // Presigned-URL auth parameters may sit in the query string of a POST; every other
-        // parameter belongs in the body.
+        // Operation parameters may come in the query string (as in presigned URLs, whose
+        // X-Amz-* auth parameters are SigV4's, not the operation's) and in the form body; a
+        // name given in both is refused like any repeat.
         params
-            .extend_from(query.as_bytes(), |n| !n.starts_with("X-Amz-"))
+            .extend_from(query.as_bytes(), |n| n.starts_with("X-Amz-"))
             .and_then(|_| params.extend_from(&body, |_| false))
     } else if parts.method == Method::GET {
         params.extend_from(query.as_bytes(), |n| n.starts_with("X-Amz-"))
@@ -327,5 +376,26 @@ impl AuditCtx<'_> {
         };
         ev.recipient_account_id = principal.map(|p| p.account().to_string());
         self.api.audit.emit(&ev);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestIds;
+    use fedgate_core::rng::TestRng;
+
+    #[test]
+    fn request_ids_are_unique_uuid_v4_shaped() {
+        let ids = RequestIds::new(&TestRng::seeded(1));
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let id = ids.next();
+            assert_eq!(id.len(), 36);
+            assert_eq!(&id[14..15], "4");
+            assert!(seen.insert(id));
+        }
+        // Another process (another key) does not repeat the first one's ids.
+        let other = RequestIds::new(&TestRng::seeded(2));
+        assert!(!seen.contains(&other.next()));
     }
 }

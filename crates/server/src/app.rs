@@ -141,8 +141,10 @@ impl App {
             iam.clone(),
             time::Duration::seconds(i64::from(config.sigv4.max_skew_seconds)),
             config.allowed_regions.clone(),
+            config.auth.key_cache_ms,
         );
         let api = Arc::new(QueryApi {
+            request_ids: fedgate_aws_query::dispatch::RequestIds::new(iam.rng.as_ref()),
             iam: iam.clone(),
             auth,
             audit: audit.clone(),

@@ -27,6 +27,7 @@ pub struct Config {
     pub audit: AuditConfig,
     pub limits: LimitsConfig,
     pub sigv4: Sigv4Config,
+    pub auth: AuthConfig,
     pub bootstrap: BootstrapConfig,
 }
 
@@ -92,6 +93,12 @@ pub struct Sigv4Config {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub key_cache_ms: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
 pub struct BootstrapConfig {
     pub account_id: Option<String>,
     pub alias: Option<String>,
@@ -115,6 +122,7 @@ impl Default for Config {
             audit: AuditConfig::default(),
             limits: LimitsConfig::default(),
             sigv4: Sigv4Config::default(),
+            auth: AuthConfig::default(),
             bootstrap: BootstrapConfig::default(),
         }
     }
@@ -156,6 +164,11 @@ impl Default for Sigv4Config {
         Sigv4Config {
             max_skew_seconds: 900,
         }
+    }
+}
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { key_cache_ms: 1000 }
     }
 }
 impl Default for BootstrapConfig {
@@ -294,6 +307,9 @@ impl Config {
         }
         if !(60..=3600).contains(&self.sigv4.max_skew_seconds) {
             return err("sigv4.max_skew_seconds must be between 60 and 3600".into());
+        }
+        if self.auth.key_cache_ms > 60_000 {
+            return err("auth.key_cache_ms must be at most 60000".into());
         }
         if let Some(a) = &self.bootstrap.account_id
             && fedgate_core::AccountId::parse(a).is_err()

@@ -47,9 +47,17 @@ pub fn verify(
     auth: &ParsedAuth,
     key: &SigningKey,
 ) -> Result<(), SigV4Error> {
+    let hashes = payload_hashes(req, auth)?;
+    let Some(first) = hashes.first() else {
+        return Err(SigV4Error::SignatureMismatch);
+    };
+    // Built once; only the last line (the payload hash) differs between the candidates.
+    let mut creq = canonical_request(req, auth, first)?;
+    let prefix_len = creq.len() - first.len();
     let mut ok = subtle::Choice::from(0u8);
-    for hash in payload_hashes(req, auth)? {
-        let creq = canonical_request(req, auth, &hash)?;
+    for hash in &hashes {
+        creq.truncate(prefix_len);
+        creq.push_str(hash);
         let expected = sign(key, &string_to_sign(auth, &creq));
         ok |= expected.ct_eq(&auth.signature);
     }
