@@ -264,13 +264,12 @@ async fn responses_carry_request_ids_and_namespaces() {
     );
 }
 
-#[tokio::test]
-async fn presigned_get_url_authenticates() {
+/// A presigned URL for `method` on the gateway, signed by the aws-sigv4 crate.
+fn presign(h: &common::Harness, method: &str, path_and_query: &str) -> String {
     use aws_sigv4::http_request::{
         SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
     };
     use aws_sigv4::sign::v4;
-    let h = common::start().await;
     let (k, s) = h.admin_key();
     let identity = aws_credential_types::Credentials::new(&k, &s, None, None, "t").into();
     let mut settings = SigningSettings::default();
@@ -285,46 +284,38 @@ async fn presigned_get_url_authenticates() {
         .build()
         .unwrap()
         .into();
-    let url = format!("{}/?Action=GetCallerIdentity&Version=2011-06-15", h.url);
+    let url = format!("{}{path_and_query}", h.url);
     let host = h.url.trim_start_matches("http://").to_owned();
     let req = SignableRequest::new(
-        "GET",
+        method,
         &url,
         [("host", host.as_str())].into_iter(),
         SignableBody::Bytes(&[]),
     )
     .unwrap();
     let (instructions, _) = sign(req, &params).unwrap().into_parts();
-    let mut http_req = http::Request::builder().uri(&url).body(()).unwrap();
+    let mut http_req = http::Request::builder()
+        .method(method)
+        .uri(&url)
+        .body(())
+        .unwrap();
     instructions.apply_to_request_http1x(&mut http_req);
-    let signed_url = http_req.uri().to_string();
+    http_req.uri().to_string()
+}
+
+#[tokio::test]
+async fn presigned_get_url_authenticates() {
+    let h = common::start().await;
+    let signed_url = presign(&h, "GET", "/?Action=GetCallerIdentity&Version=2011-06-15");
     let resp = reqwest::get(&signed_url).await.unwrap();
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("<Arn>arn:aws:iam::123456789012:user/admin</Arn>"));
     // botocore signs presigned Query-API URLs for POST with an empty body: such a URL must
-    // work as a POST too (here signed by aws-sigv4 the same way).
-    let url_post = format!("{}/?Action=GetCallerIdentity&Version=2011-06-15", h.url);
-    let req = SignableRequest::new(
-        "POST",
-        &url_post,
-        [("host", host.as_str())].into_iter(),
-        SignableBody::Bytes(&[]),
-    )
-    .unwrap();
-    let (instructions, _) = sign(req, &params).unwrap().into_parts();
-    let mut post_req = http::Request::builder()
-        .method("POST")
-        .uri(&url_post)
-        .body(())
-        .unwrap();
-    instructions.apply_to_request_http1x(&mut post_req);
-    let resp = reqwest::Client::new()
-        .post(post_req.uri().to_string())
-        .send()
-        .await
-        .unwrap();
+    // work as a POST too.
+    let post_url = presign(&h, "POST", "/?Action=GetCallerIdentity&Version=2011-06-15");
+    let resp = reqwest::Client::new().post(&post_url).send().await.unwrap();
     assert_eq!(
         resp.status().as_u16(),
         200,
@@ -335,7 +326,7 @@ async fn presigned_get_url_authenticates() {
     let (status, body) = h
         .raw(
             "POST",
-            post_req.uri().path_and_query().unwrap().as_str(),
+            post_url.trim_start_matches(&h.url),
             b"Action=GetUser".to_vec(),
             &[("content-type", "application/x-www-form-urlencoded")],
         )

@@ -326,7 +326,7 @@ async fn process(
         region,
     };
     let result = match action {
-        "GetCallerIdentity" => Ok(actions::get_caller_identity::run(&principal)),
+        "GetCallerIdentity" => actions::get_caller_identity::run(&api.iam, &principal, &ctx).await,
         "GetUser" => actions::get_user::run(&api.iam, &principal, &ctx, &params).await,
         _ => Err(ApiError::internal()),
     };

@@ -79,15 +79,6 @@ impl Params {
     }
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Decodes one name or value: `+` is a space, `%XY` a byte; the result must be UTF-8.
 pub fn decode_component(raw: &[u8], index: usize) -> Result<String, FormError> {
     let mut out = Vec::with_capacity(raw.len());
@@ -97,8 +88,8 @@ pub fn decode_component(raw: &[u8], index: usize) -> Result<String, FormError> {
             b'+' => out.push(b' '),
             b'%' => {
                 let (Some(h), Some(l)) = (
-                    raw.get(i + 1).copied().and_then(hex),
-                    raw.get(i + 2).copied().and_then(hex),
+                    raw.get(i + 1).copied().and_then(fedgate_core::hex::digit),
+                    raw.get(i + 2).copied().and_then(fedgate_core::hex::digit),
                 ) else {
                     return Err(FormError::BadEscape(index));
                 };

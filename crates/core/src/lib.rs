@@ -9,6 +9,7 @@
 pub mod arn;
 pub mod audit;
 pub mod clock;
+pub mod hex;
 pub mod ids;
 pub mod principal;
 pub mod rng;

@@ -13,7 +13,7 @@ const VERSION: u8 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SealError {
-    #[error("the key-encryption key must be 32 bytes (64 hex characters or 44 base64 characters)")]
+    #[error("the key-encryption key must be 32 bytes written as 64 hex characters")]
     KeyLength,
     #[error("sealed data is malformed or was not sealed under this key")]
     Open,
@@ -49,8 +49,8 @@ impl Kek {
         }
         let mut bytes = Zeroizing::new([0u8; 32]);
         for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
-            let hi = hex_val(chunk[0]).ok_or(SealError::KeyLength)?;
-            let lo = hex_val(chunk[1]).ok_or(SealError::KeyLength)?;
+            let hi = crate::hex::digit(chunk[0]).ok_or(SealError::KeyLength)?;
+            let lo = crate::hex::digit(chunk[1]).ok_or(SealError::KeyLength)?;
             bytes[i] = (hi << 4) | lo;
         }
         Kek::from_bytes(&bytes[..])
@@ -115,15 +115,6 @@ impl Kek {
         let bytes = self.open(sealed, aad)?;
         let s = std::str::from_utf8(&bytes).map_err(|_| SealError::Open)?;
         Ok(Secret::new(s))
-    }
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
     }
 }
 
