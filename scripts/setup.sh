@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing fedgate needs on Debian/Ubuntu, skipping what is there:
-# a C toolchain and pkg-config, OpenSSL/libclang/libxml2/xmlsec headers (the SAML crate links
-# xmlsec), and redis-server (the Redis backend's tests start their own).
+# a C toolchain and pkg-config, OpenSSL/libclang/libxml2/xmlsec headers (SAML federation,
+# the next milestones, links xmlsec), redis-server (the Redis backend's tests start their own), and python3-venv when
+# python3 cannot make a venv.
 set -euo pipefail
 pkgs=(build-essential pkg-config libssl-dev clang libclang-dev libxml2-dev libxslt1-dev libxmlsec1-dev redis-server)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# python3 with venv: the shared contract smoke test installs the AWS CLI into a venv.
+python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   sudo=""
