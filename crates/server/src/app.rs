@@ -150,7 +150,8 @@ impl App {
             audit: audit.clone(),
             config: QueryApiConfig {
                 max_body_bytes: config.limits.max_body_bytes,
-                secure_transport: config.public_url.starts_with("https://"),
+                secure_transport: config.tls.cert_file.is_some()
+                    || config.public_url.starts_with("https://"),
             },
         });
         let metrics = Arc::new(Metrics::new(iam.store.backend().kind()));

@@ -28,6 +28,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub sigv4: Sigv4Config,
     pub auth: AuthConfig,
+    pub tls: TlsConfig,
     pub bootstrap: BootstrapConfig,
 }
 
@@ -91,6 +92,13 @@ pub struct Sigv4Config {
     pub max_skew_seconds: u32,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
@@ -123,6 +131,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             sigv4: Sigv4Config::default(),
             auth: AuthConfig::default(),
+            tls: TlsConfig::default(),
             bootstrap: BootstrapConfig::default(),
         }
     }
@@ -194,7 +203,7 @@ pub struct Overrides {
 pub struct ConfigError(pub String);
 
 /// Keys whose names end in `_file` because they are paths, not `*_FILE` indirections.
-const PATH_KEYS: &[&str] = &["kek_file", "oidc.ca_file"];
+const PATH_KEYS: &[&str] = &["kek_file", "oidc.ca_file", "tls.cert_file", "tls.key_file"];
 
 fn env_key(var: &str) -> Option<String> {
     var.strip_prefix("FEDGATE_")
@@ -307,6 +316,9 @@ impl Config {
         }
         if !(60..=3600).contains(&self.sigv4.max_skew_seconds) {
             return err("sigv4.max_skew_seconds must be between 60 and 3600".into());
+        }
+        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
+            return err("tls.cert_file and tls.key_file must be set together".into());
         }
         if self.auth.key_cache_ms > 60_000 {
             return err("auth.key_cache_ms must be at most 60000".into());

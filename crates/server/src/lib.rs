@@ -5,6 +5,7 @@ pub mod app;
 pub mod config;
 pub mod metrics;
 pub mod telemetry;
+pub mod tls;
 
 pub use app::App;
 pub use config::{Config, ConfigError, Overrides};
@@ -68,16 +69,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         print_first_start(&app.config, &out);
     }
     app.spawn_maintenance();
+    let tls = match (&app.config.tls.cert_file, &app.config.tls.key_file) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        _ => None,
+    };
     let listener = TcpListener::bind(app.config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.listen))?;
     tracing::info!(
         listen = %app.config.listen,
+        tls = tls.is_some(),
         store = app.iam.store.backend().kind(),
         public_url = %app.config.public_url,
         "fedgate is serving"
     );
-    run(listener, app.router(), shutdown_signal()).await?;
+    match tls {
+        Some(tls) => tls::run_tls(listener, app.router(), tls, shutdown_signal()).await?,
+        None => run(listener, app.router(), shutdown_signal()).await?,
+    }
     Ok(())
 }
 
