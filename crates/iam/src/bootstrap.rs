@@ -69,17 +69,6 @@ pub async fn bootstrap(iam: &Iam, req: BootstrapRequest) -> Result<Bootstrapped,
         root_password_hash: Some(password::hash(rng, &root_password)?),
         bootstrap_admin_user_id: Some(admin_id.clone()),
     };
-    iam.store
-        .create_account(&account)
-        .await
-        .map_err(|e| match e {
-            StoreError::AlreadyExists => IamError::EntityAlreadyExists(format!(
-                "Account {account_id} (or alias {}) already exists in this store.",
-                req.alias.as_deref().unwrap_or("-")
-            )),
-            other => other.into(),
-        })?;
-
     let user = User {
         account_id: account_id.clone(),
         user_id: admin_id.clone(),
@@ -89,8 +78,6 @@ pub async fn bootstrap(iam: &Iam, req: BootstrapRequest) -> Result<Bootstrapped,
         tags: vec![],
         permissions_boundary: None,
     };
-    iam.store.create_user(&user).await?;
-
     let access_key_id = AccessKeyId::generate_long_term(rng);
     let secret_access_key = generate_secret_access_key(rng);
     let key = AccessKey {
@@ -109,7 +96,17 @@ pub async fn bootstrap(iam: &Iam, req: BootstrapRequest) -> Result<Bootstrapped,
         created_at: now,
         last_used: None,
     };
-    iam.store.create_access_key(&key).await?;
+    // One transaction: the account never exists without its admin user and key.
+    iam.store
+        .create_account_with_user(&account, &user, &key)
+        .await
+        .map_err(|e| match e {
+            StoreError::AlreadyExists => IamError::EntityAlreadyExists(format!(
+                "Account {account_id} (or alias {}) already exists in this store.",
+                req.alias.as_deref().unwrap_or("-")
+            )),
+            other => other.into(),
+        })?;
 
     Ok(Bootstrapped {
         admin_user_arn: crate::users::user_arn(&iam.partition, &user).to_string(),

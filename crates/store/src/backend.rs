@@ -50,6 +50,12 @@ impl Txn {
     pub fn new() -> Self {
         Txn::default()
     }
+    /// This transaction followed by `other`'s checks and ops, as one.
+    pub fn merge(mut self, other: Txn) -> Self {
+        self.checks.extend(other.checks);
+        self.ops.extend(other.ops);
+        self
+    }
     pub fn check_absent(mut self, key: impl Into<String>) -> Self {
         self.checks.push(Check::Absent(key.into()));
         self

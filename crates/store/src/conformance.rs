@@ -21,7 +21,8 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@cases $factory,
             get_put_and_versions, checks_are_atomic, delete_and_absent, expiry,
             index_order_and_paging, accounts_and_aliases, users_unique_case_insensitive,
-            concurrent_updates_lose_nothing, concurrent_creates_one_wins, access_keys, sessions);
+            concurrent_updates_lose_nothing, concurrent_creates_one_wins, access_keys, sessions,
+            account_with_user_is_atomic);
     };
     (@cases $factory:path, $($name:ident),* $(,)?) => {
         $(
@@ -432,4 +433,56 @@ pub async fn sessions(store: &Store) {
         None,
         "session outlived its expiry"
     );
+}
+
+pub async fn account_with_user_is_atomic(store: &Store) {
+    let rng = SystemRng::new();
+    let id = account();
+    let acct = Account {
+        id: id.clone(),
+        alias: None,
+        created_at: "2026-11-23T00:00:00Z".into(),
+        root_password_hash: None,
+        bootstrap_admin_user_id: None,
+    };
+    let admin = user(&id, "admin");
+    let key = |u: &User| AccessKey {
+        access_key_id: AccessKeyId::generate_long_term(&rng),
+        account_id: id.clone(),
+        owner: KeyOwner::User {
+            user_id: u.user_id.clone(),
+            user_name: u.name.clone(),
+        },
+        sealed_secret: vec![1],
+        status: KeyStatus::Active,
+        created_at: "2026-11-23T00:00:00Z".into(),
+        last_used: None,
+    };
+    let k1 = key(&admin);
+    store
+        .create_account_with_user(&acct, &admin, &k1)
+        .await
+        .unwrap();
+    assert!(store.get_account(&id).await.unwrap().is_some());
+    assert!(
+        store
+            .get_user_by_name(&id, "ADMIN")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .get_access_key(&k1.access_key_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Again for the same account: refused, and no second user or key appears.
+    let other = user(&id, "other");
+    let k2 = key(&other);
+    let r = store.create_account_with_user(&acct, &other, &k2).await;
+    assert!(matches!(r, Err(StoreError::AlreadyExists)), "{r:?}");
+    assert_eq!(store.get_user_by_name(&id, "other").await.unwrap(), None);
+    assert_eq!(store.get_access_key(&k2.access_key_id).await.unwrap(), None);
 }

@@ -59,6 +59,46 @@ fn session_key(id: &AccessKeyId) -> String {
     format!("session/{id}")
 }
 
+/// Create-if-absent of an account (and its alias).
+fn account_txn(account: &Account) -> Result<Txn, StoreError> {
+    let key = account_key(&account.id);
+    let mut txn = Txn::new()
+        .check_absent(&key)
+        .put(&key, to_json(account)?)
+        .index_add("accounts", account.id.as_str());
+    if let Some(alias) = &account.alias {
+        let ak = format!("alias/{}", alias.to_lowercase());
+        txn = txn.check_absent(&ak).put(ak, to_json(&account.id)?);
+    }
+    Ok(txn)
+}
+
+/// Create-if-absent of a user whose name is unique in its account regardless of case.
+fn user_txn(user: &User) -> Result<Txn, StoreError> {
+    let key = user_key(&user.account_id, &user.user_id);
+    let name_key = user_name_key(&user.account_id, &user.name);
+    Ok(Txn::new()
+        .check_absent(&name_key)
+        .check_absent(&key)
+        .put(&name_key, to_json(&user.user_id)?)
+        .put(&key, to_json(user)?)
+        .index_add(
+            users_index(&user.account_id),
+            format!("{}/{}", user.name.to_lowercase(), user.user_id),
+        ))
+}
+
+fn access_key_txn(key: &AccessKey) -> Result<Txn, StoreError> {
+    let k = access_key_key(&key.access_key_id);
+    Ok(Txn::new()
+        .check_absent(&k)
+        .put(&k, to_json(key)?)
+        .index_add(
+            owner_index(&key.account_id, &key.owner),
+            key.access_key_id.as_str(),
+        ))
+}
+
 impl Store {
     pub fn new(backend: Arc<dyn Backend>) -> Self {
         Store { backend }
@@ -123,15 +163,20 @@ impl Store {
     /// Creates `account` unless an account with its id (or its alias) exists:
     /// [`StoreError::AlreadyExists`] then, and nothing is written.
     pub async fn create_account(&self, account: &Account) -> Result<(), StoreError> {
-        let key = account_key(&account.id);
-        let mut txn = Txn::new()
-            .check_absent(&key)
-            .put(&key, to_json(account)?)
-            .index_add("accounts", account.id.as_str());
-        if let Some(alias) = &account.alias {
-            let ak = format!("alias/{}", alias.to_lowercase());
-            txn = txn.check_absent(&ak).put(ak, to_json(&account.id)?);
-        }
+        self.commit_unique(account_txn(account)?).await
+    }
+
+    /// Creates an account, its first IAM user and that user's access key in one transaction:
+    /// all of it exists afterwards, or (on [`StoreError::AlreadyExists`]) none of it.
+    pub async fn create_account_with_user(
+        &self,
+        account: &Account,
+        user: &User,
+        key: &AccessKey,
+    ) -> Result<(), StoreError> {
+        let txn = account_txn(account)?
+            .merge(user_txn(user)?)
+            .merge(access_key_txn(key)?);
         self.commit_unique(txn).await
     }
 
@@ -166,18 +211,7 @@ impl Store {
 
     /// Creates `user`; its name is unique in the account regardless of case.
     pub async fn create_user(&self, user: &User) -> Result<(), StoreError> {
-        let key = user_key(&user.account_id, &user.user_id);
-        let name_key = user_name_key(&user.account_id, &user.name);
-        let txn = Txn::new()
-            .check_absent(&name_key)
-            .check_absent(&key)
-            .put(&name_key, to_json(&user.user_id)?)
-            .put(&key, to_json(user)?)
-            .index_add(
-                users_index(&user.account_id),
-                format!("{}/{}", user.name.to_lowercase(), user.user_id),
-            );
-        self.commit_unique(txn).await
+        self.commit_unique(user_txn(user)?).await
     }
 
     /// Looks a user up by name, case-insensitively.
@@ -256,15 +290,7 @@ impl Store {
     // ---- access keys ----
 
     pub async fn create_access_key(&self, key: &AccessKey) -> Result<(), StoreError> {
-        let k = access_key_key(&key.access_key_id);
-        let txn = Txn::new()
-            .check_absent(&k)
-            .put(&k, to_json(key)?)
-            .index_add(
-                owner_index(&key.account_id, &key.owner),
-                key.access_key_id.as_str(),
-            );
-        self.commit_unique(txn).await
+        self.commit_unique(access_key_txn(key)?).await
     }
 
     pub async fn get_access_key(&self, id: &AccessKeyId) -> Result<Option<AccessKey>, StoreError> {
