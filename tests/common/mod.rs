@@ -100,6 +100,7 @@ impl Harness {
             created_at: "2026-11-23T00:00:00Z".into(),
             tags: vec![],
             permissions_boundary: None,
+            attached_policies: vec![],
         };
         iam.store.create_user(&user).await.unwrap();
         let id = AccessKeyId::generate_long_term(&rng);

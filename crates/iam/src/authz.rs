@@ -1,16 +1,25 @@
 //! The authorization call site. Every action fedgate serves is decided here, by
-//! [`authorize`]`(principal, action, resource, context)`.
+//! [`authorize`]`(principal, action, resource, context)`, with the policy engine.
 //!
-//! Until the policy engine lands, the decision is [`interim_root_and_bootstrap_admin`]: a real,
-//! safe default — the account's root user and the admin user created by bootstrap may act on
-//! their own account; everyone else is denied. `sts:GetCallerIdentity` is always allowed, as
-//! AWS documents ("No permissions are required to perform this operation").
+//! - `sts:GetCallerIdentity` is always allowed, as AWS documents ("No permissions are required
+//!   to perform this operation").
+//! - The account root user may do anything in its own account (AWS: only SCPs limit root, and
+//!   fedgate has no Organizations); nothing in another account.
+//! - An IAM user is decided by the engine over its attached managed policies, within its
+//!   permissions boundary. A policy fedgate cannot load (an ARN it does not know yet) grants
+//!   nothing; a boundary it cannot load denies everything.
+//!
+//! Inline policies, group policies, customer-managed policies, resource-based policies and
+//! session policies join the policy set with the IAM and STS issues.
 
 use crate::{Iam, IamError};
 use fedgate_core::Principal;
+use fedgate_core::clock::iso8601;
+use fedgate_policy::{Context, Effect, PolicySet, Request, access_denied_message, evaluate};
 use std::net::IpAddr;
+use std::sync::Arc;
 
-/// What is known about the request besides who sent it; the policy engine will read its keys.
+/// What is known about the request besides who sent it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     pub source_ip: Option<IpAddr>,
@@ -30,43 +39,88 @@ pub async fn authorize(
     principal: &Principal,
     action: &str,
     resource: &str,
-    _ctx: &RequestContext,
+    ctx: &RequestContext,
 ) -> Result<Decision, IamError> {
     if action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
         return Ok(Decision::Allow);
     }
-    interim_root_and_bootstrap_admin(iam, principal, action, resource).await
-}
-
-/// The interim rule described in the module documentation.
-pub async fn interim_root_and_bootstrap_admin(
-    iam: &Iam,
-    principal: &Principal,
-    action: &str,
-    resource: &str,
-) -> Result<Decision, IamError> {
-    let own_account = resource_account(resource).is_none_or(|a| a == principal.account().as_str());
-    let admitted = match principal {
-        Principal::Root { .. } => own_account,
-        Principal::User {
-            user_id, account, ..
-        } => {
-            own_account
-                && iam
-                    .store
-                    .get_account(account)
-                    .await?
-                    .and_then(|a| a.bootstrap_admin_user_id)
-                    .is_some_and(|admin| admin == *user_id)
-        }
+    let principal_arn = principal.arn().to_string();
+    let denied = |reason: &str| {
+        Decision::Deny(format!(
+            "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}"
+        ))
     };
-    if admitted {
-        Ok(Decision::Allow)
-    } else {
-        Ok(Decision::Deny(format!(
-            "User: {} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action",
-            principal.arn()
-        )))
+    match principal {
+        Principal::Root { account, .. } => {
+            let own = resource_account(resource).is_none_or(|a| a == account.as_str());
+            Ok(if own {
+                Decision::Allow
+            } else {
+                denied("because no resource-based policy allows the action")
+            })
+        }
+        Principal::User {
+            account, user_id, ..
+        } => {
+            let Some(user) = iam.store.get_user(account, user_id).await? else {
+                return Ok(denied("because the user no longer exists"));
+            };
+            let identity: Vec<(String, Arc<fedgate_policy::Policy>)> = user
+                .attached_policies
+                .iter()
+                .filter_map(|arn| iam.managed.get(arn).map(|p| (arn.clone(), p.clone())))
+                .collect();
+            let boundary = match &user.permissions_boundary {
+                None => None,
+                Some(arn) => match iam.managed.get(arn) {
+                    Some(p) => Some((arn.clone(), p.clone())),
+                    None => {
+                        return Ok(denied(
+                            "because its permissions boundary could not be evaluated",
+                        ));
+                    }
+                },
+            };
+            let mut context = Context::new();
+            let now = iam.clock.now();
+            context
+                .insert("aws:username", user.name.as_str())
+                .insert("aws:userid", user.user_id.as_str())
+                .insert("aws:PrincipalArn", principal_arn.as_str())
+                .insert("aws:PrincipalAccount", account.as_str())
+                .insert("aws:PrincipalType", principal.principal_type())
+                .insert("aws:CurrentTime", iso8601(now))
+                .insert("aws:EpochTime", now.unix_timestamp().to_string())
+                .insert("aws:SecureTransport", ctx.secure_transport.to_string());
+            if !ctx.region.is_empty() {
+                context.insert("aws:RequestedRegion", ctx.region.as_str());
+            }
+            if let Some(ip) = ctx.source_ip {
+                context.insert("aws:SourceIp", ip.to_string());
+            }
+            for tag in &user.tags {
+                context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
+            }
+            let set = PolicySet {
+                identity: identity
+                    .iter()
+                    .map(|(l, p)| (l.clone(), p.as_ref()))
+                    .collect(),
+                resource: None,
+                boundary: boundary.as_ref().map(|(l, p)| (l.clone(), p.as_ref())),
+                session: vec![],
+            };
+            let req = Request::new(&principal_arn, action, resource, &context);
+            let decision = evaluate(&set, &req);
+            Ok(match decision.effect {
+                Effect::Allow => Decision::Allow,
+                Effect::ExplicitDeny | Effect::ImplicitDeny => {
+                    Decision::Deny(access_denied_message(&decision, &req).unwrap_or_else(|| {
+                        format!("User: {principal_arn} is not authorized to perform: {action}")
+                    }))
+                }
+            })
+        }
     }
 }
 

@@ -77,6 +77,7 @@ pub async fn bootstrap(iam: &Iam, req: BootstrapRequest) -> Result<Bootstrapped,
         created_at: now.clone(),
         tags: vec![],
         permissions_boundary: None,
+        attached_policies: vec![crate::managed::ADMINISTRATOR_ACCESS.to_owned()],
     };
     let access_key_id = AccessKeyId::generate_long_term(rng);
     let secret_access_key = generate_secret_access_key(rng);

@@ -1,14 +1,17 @@
 //! fedgate-iam: the IAM control plane.
 //!
 //! Takes typed requests and returns typed results; knows nothing of HTTP, XML or SigV4.
-//! Now: account bootstrap (root user + admin user + access key), resolving access keys to
-//! principals for authentication, `GetUser`, and [`authz::authorize`] — the one function every
-//! action goes through. Users, groups, roles and policies management arrive with the IAM issue.
+//! Now: account bootstrap (root user + admin user with AdministratorAccess + access key),
+//! resolving access keys to principals for authentication, `GetUser`, the AWS-managed policies
+//! fedgate ships, and [`authz::authorize`] — the one function every action goes through, which
+//! decides with the policy engine. Users, groups, roles and policy management arrive with the
+//! IAM issue.
 
 pub mod authz;
 pub mod bootstrap;
 mod credentials;
 mod error;
+pub mod managed;
 pub mod password;
 pub mod users;
 
@@ -27,6 +30,8 @@ pub struct Iam {
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
     pub partition: String,
+    /// AWS-managed policies, compiled once.
+    pub managed: Arc<managed::AwsManagedPolicies>,
 }
 
 impl std::fmt::Debug for Iam {

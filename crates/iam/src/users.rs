@@ -58,6 +58,7 @@ pub async fn get_user(
                 created_at: acct.created_at,
                 tags: vec![],
                 permissions_boundary: None,
+                attached_policies: vec![],
             });
         }
     };

@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Bootstrap, key resolution, GetUser and the interim authorizer on the embedded store.
+//! Bootstrap, key resolution, GetUser and authorization by the policy engine on the embedded store.
 
 use fedgate_core::rng::TestRng;
 use fedgate_core::{AccountId, Kek, Principal, SystemClock};
@@ -20,6 +20,7 @@ fn iam(dir: &tempfile::TempDir) -> Iam {
         clock: Arc::new(SystemClock),
         rng,
         partition: "aws".into(),
+        managed: Arc::new(fedgate_iam::managed::AwsManagedPolicies::new()),
     }
 }
 
@@ -67,7 +68,7 @@ async fn bootstrap_creates_a_working_admin_and_refuses_twice() {
 }
 
 #[tokio::test]
-async fn interim_authorizer_admits_root_and_admin_only() {
+async fn policy_engine_decides_for_users_root_acts_in_its_account() {
     let dir = tempfile::tempdir().unwrap();
     let iam = iam(&dir);
     let out = bootstrap(
@@ -121,6 +122,7 @@ async fn interim_authorizer_admits_root_and_admin_only() {
         created_at: "2026-11-23T00:00:00Z".into(),
         tags: vec![],
         permissions_boundary: None,
+        attached_policies: vec![],
     };
     iam.store.create_user(&bob).await.unwrap();
     let bob_p = Principal::User {

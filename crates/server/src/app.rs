@@ -136,6 +136,7 @@ impl App {
             clock,
             rng,
             partition: config.partition.clone(),
+            managed: Arc::new(fedgate_iam::managed::AwsManagedPolicies::new()),
         };
         let auth = Authenticator::new(
             iam.clone(),

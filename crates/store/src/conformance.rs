@@ -60,6 +60,7 @@ fn user(account: &AccountId, name: &str) -> User {
         created_at: "2026-11-23T00:00:00Z".into(),
         tags: vec![],
         permissions_boundary: None,
+        attached_policies: vec![],
     }
 }
 

@@ -13,8 +13,7 @@ pub struct Account {
     /// argon2id PHC string of the root user's console password.
     #[serde(default)]
     pub root_password_hash: Option<String>,
-    /// The IAM user created by bootstrap. Until the policy engine lands, it and root are the
-    /// only principals the interim authorizer admits.
+    /// The IAM user created by bootstrap (it has AdministratorAccess attached).
     #[serde(default)]
     pub bootstrap_admin_user_id: Option<String>,
 }
@@ -38,6 +37,9 @@ pub struct User {
     pub tags: Vec<Tag>,
     #[serde(default)]
     pub permissions_boundary: Option<String>,
+    /// ARNs of the managed policies attached to the user.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

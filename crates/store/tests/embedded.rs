@@ -43,6 +43,7 @@ async fn data_survives_a_restart() {
                 created_at: "2026-11-23T00:00:00Z".into(),
                 tags: vec![],
                 permissions_boundary: None,
+                attached_policies: vec![],
             })
             .await
             .unwrap();
