@@ -57,6 +57,109 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         admin_user: Option<String>,
     },
+    /// Work with IAM policy documents offline, with the same engine the server uses.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Check a policy document as IAM would (grammar, elements, size limit). Exit 0 if valid,
+    /// 1 with the reason if not.
+    Validate {
+        /// The policy document (JSON).
+        file: PathBuf,
+        /// managed, inline-user, inline-group, inline-role, trust, resource, session, boundary.
+        #[arg(long, default_value = "managed")]
+        kind: String,
+    },
+    /// Decide one request against an identity-based policy and explain the decision. Exit 0
+    /// if allowed, 1 if denied.
+    Simulate {
+        /// The policy document (JSON).
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// The action, e.g. s3:GetObject.
+        #[arg(long)]
+        action: String,
+        /// The resource ARN (default: *).
+        #[arg(long, default_value = "*")]
+        resource: String,
+        /// The calling principal's ARN.
+        #[arg(long, default_value = "arn:aws:iam::123456789012:user/simulated")]
+        principal: String,
+        /// Context entries key=value[:type], e.g. aws:SourceIp=203.0.113.5:ip (repeatable;
+        /// list types split the value on commas).
+        #[arg(long = "context", value_name = "KEY=VALUE[:TYPE]")]
+        context: Vec<String>,
+    },
+}
+
+fn policy_command(command: PolicyCommand) -> ExitCode {
+    use fedgate_server::policy_cli;
+    let read = |path: &PathBuf| {
+        std::fs::read_to_string(path).map_err(|e| {
+            eprintln!("fedgate: cannot read {}: {e}", path.display());
+            ExitCode::from(2)
+        })
+    };
+    match command {
+        PolicyCommand::Validate { file, kind } => {
+            let Some(kind) = policy_cli::kind(&kind) else {
+                eprintln!("fedgate: unknown --kind {kind:?} (see fedgate policy validate --help)");
+                return ExitCode::from(2);
+            };
+            let json = match read(&file) {
+                Ok(j) => j,
+                Err(code) => return code,
+            };
+            match policy_cli::validate(&json, kind) {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(reason) => {
+                    println!("{reason}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        PolicyCommand::Simulate {
+            policy,
+            action,
+            resource,
+            principal,
+            context,
+        } => {
+            let json = match read(&policy) {
+                Ok(j) => j,
+                Err(code) => return code,
+            };
+            let mut ctx = fedgate_policy::Context::new();
+            for entry in &context {
+                if let Err(e) = policy_cli::context_entry(entry, &mut ctx) {
+                    eprintln!("fedgate: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            match policy_cli::simulate(&json, &principal, &action, &resource, &ctx) {
+                Ok((text, allowed)) => {
+                    print!("{text}");
+                    if allowed {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(reason) => {
+                    println!("{reason}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
 }
 
 fn load(common: &Common, listen: Option<String>) -> Result<Config, ExitCode> {
@@ -99,18 +202,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("fedgate: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    // The policy tools need no runtime; serve and bootstrap do.
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                eprintln!("fedgate: cannot start the async runtime: {e}");
+                ExitCode::FAILURE
+            })
     };
     match cli.command {
+        Command::Policy { command } => policy_command(command),
         Command::Serve { common, listen } => {
+            let runtime = match runtime() {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
             let config = match load(&common, listen) {
                 Ok(c) => c,
                 Err(code) => return code,
@@ -131,6 +239,10 @@ fn main() -> ExitCode {
         } => {
             let config = match load(&common, None) {
                 Ok(c) => c,
+                Err(code) => return code,
+            };
+            let runtime = match runtime() {
+                Ok(r) => r,
                 Err(code) => return code,
             };
             let args = BootstrapArgs {

@@ -219,3 +219,81 @@ fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn policy_validate_and_simulate() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"Home","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/home/${aws:username}/*"},{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#,
+    )
+    .unwrap();
+    let out = fedgate(dir.path())
+        .args(["policy", "validate"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("valid: 2 statement(s)"));
+    // Trust policies must name a Principal: the same document is not a valid trust policy.
+    let out = fedgate(dir.path())
+        .args(["policy", "validate", "--kind", "trust"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("MalformedPolicyDocument:"));
+
+    let sim = |resource: &str, ip: &str| {
+        fedgate(dir.path())
+            .args(["policy", "simulate", "--policy"])
+            .arg(&good)
+            .args(["--action", "s3:GetObject", "--resource", resource])
+            .args([
+                "--context",
+                "aws:username=alice",
+                "--context",
+                &format!("aws:SourceIp={ip}:ip"),
+            ])
+            .output()
+            .unwrap()
+    };
+    let allowed = sim("arn:aws:s3:::bucket/home/alice/notes.txt", "203.0.113.9");
+    let text = String::from_utf8_lossy(&allowed.stdout).into_owned();
+    assert!(allowed.status.success(), "{text}");
+    assert!(
+        text.contains("decision: allowed") && text.contains("Sid Home"),
+        "{text}"
+    );
+    let other_home = sim("arn:aws:s3:::bucket/home/bob/notes.txt", "203.0.113.9");
+    assert_eq!(other_home.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&other_home.stdout).contains("decision: implicitDeny"));
+    let outside = sim("arn:aws:s3:::bucket/home/alice/notes.txt", "198.51.100.7");
+    let text = String::from_utf8_lossy(&outside.stdout).into_owned();
+    assert_eq!(outside.status.code(), Some(1));
+    assert!(
+        text.contains("decision: explicitDeny") && text.contains("with an explicit deny"),
+        "{text}"
+    );
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let out = fedgate(dir.path())
+        .args(["policy", "validate"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("MalformedPolicyDocument:"));
+    let out = fedgate(dir.path())
+        .args(["policy", "validate", "--kind", "nonsense"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod config;
 pub mod metrics;
+pub mod policy_cli;
 pub mod telemetry;
 pub mod tls;
 
