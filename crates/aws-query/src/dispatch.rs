@@ -52,6 +52,7 @@ impl Service {
 const ACTIONS: &[(&str, Service)] = &[
     ("GetCallerIdentity", Service::Sts),
     ("GetUser", Service::Iam),
+    ("SimulateCustomPolicy", Service::Iam),
 ];
 
 fn lookup(action: &str) -> Option<(&'static str, Service)> {
@@ -328,6 +329,9 @@ async fn process(
     let result = match action {
         "GetCallerIdentity" => actions::get_caller_identity::run(&api.iam, &principal, &ctx).await,
         "GetUser" => actions::get_user::run(&api.iam, &principal, &ctx, &params).await,
+        "SimulateCustomPolicy" => {
+            actions::simulate_custom_policy::run(&api.iam, &principal, &ctx, &params).await
+        }
         _ => Err(ApiError::internal()),
     };
     match result {

@@ -3,6 +3,7 @@
 
 pub mod get_caller_identity;
 pub mod get_user;
+pub mod simulate_custom_policy;
 
 use crate::error::ApiError;
 use crate::form::Params;
@@ -12,4 +13,12 @@ pub fn required<'a>(params: &'a Params, name: &str) -> Result<&'a str, ApiError>
     params
         .get(name)
         .ok_or_else(|| ApiError::missing_parameter(name))
+}
+
+/// The members of an AWS Query list parameter: `{name}.member.1`, `{name}.member.2`, … up to
+/// the first gap.
+pub fn member_list<'a>(params: &'a Params, name: &str) -> Vec<&'a str> {
+    (1..)
+        .map_while(|i| params.get(&format!("{name}.member.{i}")))
+        .collect()
 }

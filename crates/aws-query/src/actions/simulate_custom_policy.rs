@@ -1,0 +1,155 @@
+//! IAM `SimulateCustomPolicy`: evaluate given policies for actions and resources with the
+//! same engine that authorizes requests.
+
+use super::member_list;
+use crate::error::ApiError;
+use crate::form::Params;
+use crate::xml::Xml;
+use fedgate_core::Principal;
+use fedgate_iam::Iam;
+use fedgate_iam::authz::{RequestContext, authorize, require};
+use fedgate_policy::{
+    Context, Effect, Policy, PolicyError, PolicyKind, PolicySet, PolicyType, Request, evaluate,
+    parse,
+};
+use http::StatusCode;
+
+/// AWS caps ActionNames and ResourceArns; more is a validation error, not a slow request.
+const MAX_ITEMS: usize = 1000;
+
+fn malformed(e: PolicyError) -> ApiError {
+    match e {
+        PolicyError::TooLarge { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "LimitExceeded", e.to_string())
+        }
+        PolicyError::Malformed(m) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "MalformedPolicyDocument", m)
+        }
+    }
+}
+
+fn policies(params: &Params, name: &str, kind: PolicyKind) -> Result<Vec<Policy>, ApiError> {
+    member_list(params, name)
+        .into_iter()
+        .map(|doc| parse(doc, kind).map_err(malformed))
+        .collect()
+}
+
+/// `ContextEntries.member.N.{ContextKeyName, ContextKeyValues.member.M, ContextKeyType}`.
+fn context(params: &Params) -> Result<Context, ApiError> {
+    let mut ctx = Context::new();
+    for n in 1.. {
+        let base = format!("ContextEntries.member.{n}");
+        let Some(key) = params.get(&format!("{base}.ContextKeyName")) else {
+            break;
+        };
+        let values = member_list(params, &format!("{base}.ContextKeyValues"));
+        let ty = params
+            .get(&format!("{base}.ContextKeyType"))
+            .unwrap_or("string");
+        if ty.ends_with("List") {
+            ctx.insert_multi(key, values.iter().map(|v| (*v).to_owned()));
+        } else {
+            let [one] = values.as_slice() else {
+                return Err(ApiError::validation(format!(
+                    "Context key {key} of type {ty} takes exactly one value"
+                )));
+            };
+            ctx.insert(key, *one);
+        }
+    }
+    Ok(ctx)
+}
+
+pub async fn run(
+    iam: &Iam,
+    caller: &Principal,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<String, ApiError> {
+    require(authorize(iam, caller, "iam:SimulateCustomPolicy", "*", ctx).await?)?;
+    let identity = policies(params, "PolicyInputList", PolicyKind::Managed)?;
+    if identity.is_empty() {
+        return Err(ApiError::missing_parameter("PolicyInputList"));
+    }
+    let boundaries = policies(
+        params,
+        "PermissionsBoundaryPolicyInputList",
+        PolicyKind::Boundary,
+    )?;
+    let resource_policy = params
+        .get("ResourcePolicy")
+        .map(|doc| parse(doc, PolicyKind::Resource).map_err(malformed))
+        .transpose()?;
+    let actions = member_list(params, "ActionNames");
+    if actions.is_empty() {
+        return Err(ApiError::missing_parameter("ActionNames"));
+    }
+    let mut resources = member_list(params, "ResourceArns");
+    if resources.is_empty() {
+        resources.push("*");
+    }
+    if actions.len() > MAX_ITEMS || resources.len() > MAX_ITEMS {
+        return Err(ApiError::validation(format!(
+            "At most {MAX_ITEMS} ActionNames and {MAX_ITEMS} ResourceArns may be simulated at once"
+        )));
+    }
+    let caller_arn = params
+        .get("CallerArn")
+        .map(str::to_owned)
+        .unwrap_or_else(|| caller.arn().to_string());
+    let context = context(params)?;
+    let set = PolicySet {
+        identity: identity
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("PolicyInputList.{}", i + 1), p))
+            .collect(),
+        resource: resource_policy
+            .as_ref()
+            .map(|p| ("ResourcePolicy".to_owned(), p)),
+        boundary: boundaries
+            .first()
+            .map(|p| ("PermissionsBoundaryPolicyInputList.1".to_owned(), p)),
+        session: vec![],
+    };
+    let mut x = Xml::new();
+    x.open("EvaluationResults");
+    for action in &actions {
+        for resource in &resources {
+            let req = Request::new(&caller_arn, action, resource, &context);
+            let d = evaluate(&set, &req);
+            x.open("member")
+                .elem("EvalActionName", action)
+                .elem("EvalResourceName", resource)
+                .elem(
+                    "EvalDecision",
+                    match d.effect {
+                        Effect::Allow => "allowed",
+                        Effect::ExplicitDeny => "explicitDeny",
+                        Effect::ImplicitDeny => "implicitDeny",
+                    },
+                );
+            x.open("MatchedStatements");
+            for m in &d.matched {
+                x.open("member")
+                    .elem("SourcePolicyId", &m.source)
+                    .elem(
+                        "SourcePolicyType",
+                        match m.policy_type {
+                            PolicyType::Resource => "resource",
+                            PolicyType::Identity | PolicyType::Boundary | PolicyType::Session => {
+                                "IAM Policy"
+                            }
+                        },
+                    )
+                    .close("member");
+            }
+            x.close("MatchedStatements");
+            x.open("MissingContextValues").close("MissingContextValues");
+            x.close("member");
+        }
+    }
+    x.close("EvaluationResults").elem("IsTruncated", "false");
+    Ok(x.into_string())
+}
