@@ -185,3 +185,31 @@ async fn simulate_custom_policy_bad_input() {
         .unwrap_err();
     assert_eq!(err.code(), Some("AccessDenied"));
 }
+
+#[tokio::test]
+async fn get_context_keys_for_custom_policy_lists_condition_keys() {
+    let h = common::start().await;
+    let (k, s) = h.admin_key();
+    let out = h
+        .iam(&k, &s)
+        .get_context_keys_for_custom_policy()
+        .policy_input_list(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"},"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#)
+        .policy_input_list(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"AWS:SECURETRANSPORT":"false"},"IpAddress":{"AWS:SourceIP":"10.0.0.0/8"}}}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let mut keys: Vec<String> = out
+        .context_key_names()
+        .iter()
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "aws:principaltag/team",
+            "aws:securetransport",
+            "aws:sourceip"
+        ]
+    );
+}

@@ -53,6 +53,7 @@ const ACTIONS: &[(&str, Service)] = &[
     ("GetCallerIdentity", Service::Sts),
     ("GetUser", Service::Iam),
     ("SimulateCustomPolicy", Service::Iam),
+    ("GetContextKeysForCustomPolicy", Service::Iam),
 ];
 
 fn lookup(action: &str) -> Option<(&'static str, Service)> {
@@ -329,6 +330,10 @@ async fn process(
     let result = match action {
         "GetCallerIdentity" => actions::get_caller_identity::run(&api.iam, &principal, &ctx).await,
         "GetUser" => actions::get_user::run(&api.iam, &principal, &ctx, &params).await,
+        "GetContextKeysForCustomPolicy" => {
+            actions::get_context_keys_for_custom_policy::run(&api.iam, &principal, &ctx, &params)
+                .await
+        }
         "SimulateCustomPolicy" => {
             actions::simulate_custom_policy::run(&api.iam, &principal, &ctx, &params).await
         }

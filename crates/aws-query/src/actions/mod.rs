@@ -2,6 +2,7 @@
 //! authenticated caller, calls the service crate, and writes the `…Result` XML.
 
 pub mod get_caller_identity;
+pub mod get_context_keys_for_custom_policy;
 pub mod get_user;
 pub mod simulate_custom_policy;
 

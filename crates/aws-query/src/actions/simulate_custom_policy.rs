@@ -17,7 +17,8 @@ use http::StatusCode;
 /// AWS caps ActionNames and ResourceArns; more is a validation error, not a slow request.
 const MAX_ITEMS: usize = 1000;
 
-fn malformed(e: PolicyError) -> ApiError {
+/// A policy the engine refuses, as AWS reports it.
+pub(crate) fn malformed(e: PolicyError) -> ApiError {
     match e {
         PolicyError::TooLarge { .. } => {
             ApiError::new(StatusCode::CONFLICT, "LimitExceeded", e.to_string())
