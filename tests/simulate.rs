@@ -213,3 +213,76 @@ async fn get_context_keys_for_custom_policy_lists_condition_keys() {
         ]
     );
 }
+
+#[tokio::test]
+async fn simulate_principal_policy_uses_the_users_policies() {
+    let h = common::start().await;
+    let (k, s) = h.admin_key();
+    let iam = h.iam(&k, &s);
+    // The admin has AdministratorAccess: everything allowed in its account.
+    let out = iam
+        .simulate_principal_policy()
+        .policy_source_arn("arn:aws:iam::123456789012:user/admin")
+        .action_names("iam:CreateUser")
+        .action_names("s3:GetObject")
+        .send()
+        .await
+        .unwrap();
+    let decisions: Vec<&str> = out
+        .evaluation_results()
+        .iter()
+        .map(|r| r.eval_decision().as_str())
+        .collect();
+    assert_eq!(decisions, ["allowed", "allowed"]);
+    assert_eq!(
+        out.evaluation_results()[0].matched_statements()[0].source_policy_id(),
+        Some("arn:aws:iam::aws:policy/AdministratorAccess")
+    );
+    // A new user has no permissions.
+    let _ = h.user_with_key("fresh").await;
+    let out = iam
+        .simulate_principal_policy()
+        .policy_source_arn("arn:aws:iam::123456789012:user/fresh")
+        .action_names("s3:GetObject")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.evaluation_results()[0].eval_decision().as_str(),
+        "implicitDeny"
+    );
+    // Extra policies join the user's; a given boundary limits them.
+    let out = iam
+        .simulate_principal_policy()
+        .policy_source_arn("arn:aws:iam::123456789012:user/fresh")
+        .policy_input_list(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#)
+        .permissions_boundary_policy_input_list(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:List*","Resource":"*"}]}"#)
+        .action_names("s3:GetObject")
+        .action_names("s3:ListBucket")
+        .send()
+        .await
+        .unwrap();
+    let decisions: Vec<&str> = out
+        .evaluation_results()
+        .iter()
+        .map(|r| r.eval_decision().as_str())
+        .collect();
+    assert_eq!(decisions, ["implicitDeny", "allowed"]);
+    // Unknown principals.
+    let err = iam
+        .simulate_principal_policy()
+        .policy_source_arn("arn:aws:iam::123456789012:user/ghost")
+        .action_names("s3:GetObject")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NoSuchEntity"));
+    let keys = iam
+        .get_context_keys_for_principal_policy()
+        .policy_source_arn("arn:aws:iam::123456789012:user/admin")
+        .policy_input_list(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys.context_key_names(), ["aws:MultiFactorAuthPresent"]);
+}

@@ -54,6 +54,8 @@ const ACTIONS: &[(&str, Service)] = &[
     ("GetUser", Service::Iam),
     ("SimulateCustomPolicy", Service::Iam),
     ("GetContextKeysForCustomPolicy", Service::Iam),
+    ("SimulatePrincipalPolicy", Service::Iam),
+    ("GetContextKeysForPrincipalPolicy", Service::Iam),
 ];
 
 fn lookup(action: &str) -> Option<(&'static str, Service)> {
@@ -333,6 +335,15 @@ async fn process(
         "GetContextKeysForCustomPolicy" => {
             actions::get_context_keys_for_custom_policy::run(&api.iam, &principal, &ctx, &params)
                 .await
+        }
+        "SimulatePrincipalPolicy" => {
+            actions::simulate_principal_policy::run(&api.iam, &principal, &ctx, &params).await
+        }
+        "GetContextKeysForPrincipalPolicy" => {
+            actions::simulate_principal_policy::context_keys_for_principal(
+                &api.iam, &principal, &ctx, &params,
+            )
+            .await
         }
         "SimulateCustomPolicy" => {
             actions::simulate_custom_policy::run(&api.iam, &principal, &ctx, &params).await

@@ -65,21 +65,9 @@ pub async fn authorize(
             let Some(user) = iam.store.get_user(account, user_id).await? else {
                 return Ok(denied("because the user no longer exists"));
             };
-            let identity: Vec<(String, Arc<fedgate_policy::Policy>)> = user
-                .attached_policies
-                .iter()
-                .filter_map(|arn| iam.managed.get(arn).map(|p| (arn.clone(), p.clone())))
-                .collect();
-            let boundary = match &user.permissions_boundary {
-                None => None,
-                Some(arn) => match iam.managed.get(arn) {
-                    Some(p) => Some((arn.clone(), p.clone())),
-                    None => {
-                        return Ok(denied(
-                            "because its permissions boundary could not be evaluated",
-                        ));
-                    }
-                },
+            let (identity, boundary) = match user_policies(iam, &user) {
+                Ok(p) => p,
+                Err(reason) => return Ok(denied(reason)),
             };
             let mut context = Context::new();
             let now = iam.clock.now();
@@ -122,6 +110,32 @@ pub async fn authorize(
             })
         }
     }
+}
+
+/// A user's identity policies and permissions boundary, compiled. A policy fedgate cannot
+/// load grants nothing; a boundary it cannot load is an error (it must deny everything).
+pub type LoadedPolicies = (
+    Vec<(String, Arc<fedgate_policy::Policy>)>,
+    Option<(String, Arc<fedgate_policy::Policy>)>,
+);
+
+pub fn user_policies(
+    iam: &Iam,
+    user: &fedgate_store::model::User,
+) -> Result<LoadedPolicies, &'static str> {
+    let identity = user
+        .attached_policies
+        .iter()
+        .filter_map(|arn| iam.managed.get(arn).map(|p| (arn.clone(), p.clone())))
+        .collect();
+    let boundary = match &user.permissions_boundary {
+        None => None,
+        Some(arn) => match iam.managed.get(arn) {
+            Some(p) => Some((arn.clone(), p.clone())),
+            None => return Err("because its permissions boundary could not be evaluated"),
+        },
+    };
+    Ok((identity, boundary))
 }
 
 /// The account field of an ARN (`arn:p:s:r:ACCOUNT:res`), if the resource is an ARN with one.

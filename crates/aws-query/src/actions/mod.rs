@@ -5,6 +5,7 @@ pub mod get_caller_identity;
 pub mod get_context_keys_for_custom_policy;
 pub mod get_user;
 pub mod simulate_custom_policy;
+pub mod simulate_principal_policy;
 
 use crate::error::ApiError;
 use crate::form::Params;

@@ -29,7 +29,11 @@ pub(crate) fn malformed(e: PolicyError) -> ApiError {
     }
 }
 
-fn policies(params: &Params, name: &str, kind: PolicyKind) -> Result<Vec<Policy>, ApiError> {
+pub(crate) fn policies(
+    params: &Params,
+    name: &str,
+    kind: PolicyKind,
+) -> Result<Vec<Policy>, ApiError> {
     member_list(params, name)
         .into_iter()
         .map(|doc| parse(doc, kind).map_err(malformed))
@@ -82,24 +86,10 @@ pub async fn run(
         .get("ResourcePolicy")
         .map(|doc| parse(doc, PolicyKind::Resource).map_err(malformed))
         .transpose()?;
-    let actions = member_list(params, "ActionNames");
-    if actions.is_empty() {
-        return Err(ApiError::missing_parameter("ActionNames"));
-    }
-    let mut resources = member_list(params, "ResourceArns");
-    if resources.is_empty() {
-        resources.push("*");
-    }
-    if actions.len() > MAX_ITEMS || resources.len() > MAX_ITEMS {
-        return Err(ApiError::validation(format!(
-            "At most {MAX_ITEMS} ActionNames and {MAX_ITEMS} ResourceArns may be simulated at once"
-        )));
-    }
     let caller_arn = params
         .get("CallerArn")
         .map(str::to_owned)
         .unwrap_or_else(|| caller.arn().to_string());
-    let context = context(params)?;
     let set = PolicySet {
         identity: identity
             .iter()
@@ -114,12 +104,36 @@ pub async fn run(
             .map(|p| ("PermissionsBoundaryPolicyInputList.1".to_owned(), p)),
         session: vec![],
     };
+    evaluation_results(params, &set, &caller_arn)
+}
+
+/// Evaluates every `ActionNames` × `ResourceArns` pair with `set` for `caller_arn` and the
+/// request's `ContextEntries`, and writes the `EvaluationResults` of the Simulate* actions.
+pub(crate) fn evaluation_results(
+    params: &Params,
+    set: &PolicySet<'_>,
+    caller_arn: &str,
+) -> Result<String, ApiError> {
+    let actions = member_list(params, "ActionNames");
+    if actions.is_empty() {
+        return Err(ApiError::missing_parameter("ActionNames"));
+    }
+    let mut resources = member_list(params, "ResourceArns");
+    if resources.is_empty() {
+        resources.push("*");
+    }
+    if actions.len() > MAX_ITEMS || resources.len() > MAX_ITEMS {
+        return Err(ApiError::validation(format!(
+            "At most {MAX_ITEMS} ActionNames and {MAX_ITEMS} ResourceArns may be simulated at once"
+        )));
+    }
+    let context = context(params)?;
     let mut x = Xml::new();
     x.open("EvaluationResults");
     for action in &actions {
         for resource in &resources {
-            let req = Request::new(&caller_arn, action, resource, &context);
-            let d = evaluate(&set, &req);
+            let req = Request::new(caller_arn, action, resource, &context);
+            let d = evaluate(set, &req);
             x.open("member")
                 .elem("EvalActionName", action)
                 .elem("EvalResourceName", resource)
