@@ -1,9 +1,9 @@
 //! AWS-managed policies that fedgate ships, with AWS's ARNs and the documents AWS publishes
 //! (AWS managed policy reference). Compiled once at start-up; evaluation never re-parses them.
 //!
-//! Shipped now: AdministratorAccess and PowerUserAccess (v12). The others named by the
-//! policy-engine issue (ReadOnlyAccess, IAMFullAccess, IAMReadOnlyAccess,
-//! IAMUserChangePassword, SecurityAudit) are still to be added.
+//! Shipped now: AdministratorAccess, PowerUserAccess (v12), IAMFullAccess (v2),
+//! IAMReadOnlyAccess (v4), IAMUserChangePassword (v3). Still to add: ReadOnlyAccess and
+//! SecurityAudit (each thousands of actions long).
 
 use fedgate_policy::{Policy, PolicyKind, parse};
 use std::collections::HashMap;
@@ -11,6 +11,9 @@ use std::sync::Arc;
 
 pub const ADMINISTRATOR_ACCESS: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 pub const POWER_USER_ACCESS: &str = "arn:aws:iam::aws:policy/PowerUserAccess";
+pub const IAM_FULL_ACCESS: &str = "arn:aws:iam::aws:policy/IAMFullAccess";
+pub const IAM_READ_ONLY_ACCESS: &str = "arn:aws:iam::aws:policy/IAMReadOnlyAccess";
+pub const IAM_USER_CHANGE_PASSWORD: &str = "arn:aws:iam::aws:policy/IAMUserChangePassword";
 
 const DOCUMENTS: &[(&str, &str)] = &[
     (
@@ -22,6 +25,18 @@ const DOCUMENTS: &[(&str, &str)] = &[
         r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"},
             {"Effect":"Allow","Action":["account:GetAccountInformation","account:GetGovCloudAccountInformation","account:GetPrimaryEmail","account:ListRegions","iam:CreateServiceLinkedRole","iam:DeleteServiceLinkedRole","iam:ListRoles","organizations:DescribeEffectivePolicy","organizations:DescribeOrganization"],"Resource":"*"}]}"#,
+    ),
+    (
+        IAM_FULL_ACCESS,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:DescribePolicy","organizations:ListChildren","organizations:ListParents","organizations:ListPoliciesForTarget","organizations:ListRoots","organizations:ListPolicies","organizations:ListTargetsForPolicy"],"Resource":"*"}]}"#,
+    ),
+    (
+        IAM_READ_ONLY_ACCESS,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}"#,
+    ),
+    (
+        IAM_USER_CHANGE_PASSWORD,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ChangePassword"],"Resource":["arn:aws:iam::*:user/${aws:username}","arn:aws:iam::*:user/*/${aws:username}"]},{"Effect":"Allow","Action":["iam:GetAccountPasswordPolicy"],"Resource":"*"}]}"#,
     ),
 ];
 
@@ -69,5 +84,70 @@ mod tests {
         for (arn, _) in DOCUMENTS {
             assert!(m.get(arn).is_some(), "{arn}");
         }
+    }
+
+    /// The documented intent of each policy, through the engine.
+    #[test]
+    fn shipped_policies_mean_what_aws_says() {
+        use fedgate_policy::{Context, Effect, PolicySet, Request, evaluate};
+        let m = AwsManagedPolicies::new();
+        let decide = |arn: &str, action: &str, resource: &str, user: &str| {
+            let ctx = Context::new().with("aws:username", user);
+            let set = PolicySet {
+                identity: vec![(
+                    arn.to_owned(),
+                    m.get(arn).map(|p| p.as_ref()).expect("shipped"),
+                )],
+                ..PolicySet::default()
+            };
+            let principal = format!("arn:aws:iam::123456789012:user/{user}");
+            evaluate(&set, &Request::new(&principal, action, resource, &ctx)).effect
+        };
+        let me = "arn:aws:iam::123456789012:user/alice";
+        assert_eq!(
+            decide(IAM_USER_CHANGE_PASSWORD, "iam:ChangePassword", me, "alice"),
+            Effect::Allow
+        );
+        assert_eq!(
+            decide(
+                IAM_USER_CHANGE_PASSWORD,
+                "iam:ChangePassword",
+                "arn:aws:iam::123456789012:user/ops/alice",
+                "alice"
+            ),
+            Effect::Allow
+        );
+        assert_eq!(
+            decide(IAM_USER_CHANGE_PASSWORD, "iam:ChangePassword", me, "bob"),
+            Effect::ImplicitDeny
+        );
+        assert_eq!(
+            decide(IAM_READ_ONLY_ACCESS, "iam:GetUser", me, "x"),
+            Effect::Allow
+        );
+        assert_eq!(
+            decide(IAM_READ_ONLY_ACCESS, "iam:CreateUser", me, "x"),
+            Effect::ImplicitDeny
+        );
+        assert_eq!(
+            decide(IAM_FULL_ACCESS, "iam:CreateUser", me, "x"),
+            Effect::Allow
+        );
+        assert_eq!(
+            decide(IAM_FULL_ACCESS, "s3:GetObject", "*", "x"),
+            Effect::ImplicitDeny
+        );
+        assert_eq!(
+            decide(POWER_USER_ACCESS, "iam:CreateUser", me, "x"),
+            Effect::ImplicitDeny
+        );
+        assert_eq!(
+            decide(POWER_USER_ACCESS, "sts:AssumeRole", "*", "x"),
+            Effect::Allow
+        );
+        assert_eq!(
+            decide(ADMINISTRATOR_ACCESS, "iam:CreateUser", me, "x"),
+            Effect::Allow
+        );
     }
 }
