@@ -286,3 +286,47 @@ async fn simulate_principal_policy_uses_the_users_policies() {
         .unwrap();
     assert_eq!(keys.context_key_names(), ["aws:MultiFactorAuthPresent"]);
 }
+
+#[tokio::test]
+async fn simulate_reports_missing_context_and_paginates() {
+    let h = common::start().await;
+    let (k, s) = h.admin_key();
+    let iam = h.iam(&k, &s);
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+    let mut all = vec![];
+    let mut marker: Option<String> = None;
+    loop {
+        let out = iam
+            .simulate_custom_policy()
+            .policy_input_list(policy)
+            .action_names("s3:GetObject")
+            .action_names("s3:PutObject")
+            .action_names("s3:ListBucket")
+            .max_items(2)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
+        for r in out.evaluation_results() {
+            // Without aws:SourceIp the condition cannot hold, and the key is reported missing.
+            assert_eq!(r.eval_decision().as_str(), "implicitDeny");
+            assert_eq!(r.missing_context_values(), ["aws:SourceIp"]);
+            all.push(r.eval_action_name().to_owned());
+        }
+        if out.is_truncated() {
+            marker = out.marker().map(str::to_owned);
+        } else {
+            break;
+        }
+    }
+    assert_eq!(all, ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]);
+    let err = iam
+        .simulate_custom_policy()
+        .policy_input_list(policy)
+        .action_names("s3:GetObject")
+        .max_items(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"));
+}

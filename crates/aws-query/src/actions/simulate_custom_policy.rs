@@ -9,10 +9,11 @@ use fedgate_core::Principal;
 use fedgate_iam::Iam;
 use fedgate_iam::authz::{RequestContext, authorize, require};
 use fedgate_policy::{
-    Context, Effect, Policy, PolicyError, PolicyKind, PolicySet, PolicyType, Request, evaluate,
-    parse,
+    Context, Effect, Policy, PolicyError, PolicyKind, PolicySet, PolicyType, Request, context_keys,
+    evaluate, parse,
 };
 use http::StatusCode;
+use std::collections::BTreeMap;
 
 /// AWS caps ActionNames and ResourceArns; more is a validation error, not a slow request.
 const MAX_ITEMS: usize = 1000;
@@ -128,43 +129,95 @@ pub(crate) fn evaluation_results(
         )));
     }
     let context = context(params)?;
-    let mut x = Xml::new();
-    x.open("EvaluationResults");
-    for action in &actions {
-        for resource in &resources {
-            let req = Request::new(caller_arn, action, resource, &context);
-            let d = evaluate(set, &req);
-            x.open("member")
-                .elem("EvalActionName", action)
-                .elem("EvalResourceName", resource)
-                .elem(
-                    "EvalDecision",
-                    match d.effect {
-                        Effect::Allow => "allowed",
-                        Effect::ExplicitDeny => "explicitDeny",
-                        Effect::ImplicitDeny => "implicitDeny",
-                    },
-                );
-            x.open("MatchedStatements");
-            for m in &d.matched {
-                x.open("member")
-                    .elem("SourcePolicyId", &m.source)
-                    .elem(
-                        "SourcePolicyType",
-                        match m.policy_type {
-                            PolicyType::Resource => "resource",
-                            PolicyType::Identity | PolicyType::Boundary | PolicyType::Session => {
-                                "IAM Policy"
-                            }
-                        },
-                    )
-                    .close("member");
+    let (start, max_items) = page(params)?;
+    // Keys the simulated policies refer to that the request did not supply.
+    let mut missing: BTreeMap<String, String> = BTreeMap::new();
+    let policies = set
+        .identity
+        .iter()
+        .chain(set.resource.iter())
+        .chain(set.boundary.iter())
+        .chain(set.session.iter());
+    for (_, policy) in policies {
+        for k in context_keys(policy) {
+            if context.get(&k).is_none() {
+                missing.entry(k.to_ascii_lowercase()).or_insert(k);
             }
-            x.close("MatchedStatements");
-            x.open("MissingContextValues").close("MissingContextValues");
-            x.close("member");
         }
     }
-    x.close("EvaluationResults").elem("IsTruncated", "false");
+    let pairs: Vec<(&str, &str)> = actions
+        .iter()
+        .flat_map(|a| resources.iter().map(move |r| (*a, *r)))
+        .collect();
+    let end = start.saturating_add(max_items).min(pairs.len());
+    let mut x = Xml::new();
+    x.open("EvaluationResults");
+    for (action, resource) in pairs.get(start..end).unwrap_or_default() {
+        let req = Request::new(caller_arn, action, resource, &context);
+        let d = evaluate(set, &req);
+        x.open("member")
+            .elem("EvalActionName", action)
+            .elem("EvalResourceName", resource)
+            .elem(
+                "EvalDecision",
+                match d.effect {
+                    Effect::Allow => "allowed",
+                    Effect::ExplicitDeny => "explicitDeny",
+                    Effect::ImplicitDeny => "implicitDeny",
+                },
+            );
+        x.open("MatchedStatements");
+        for m in &d.matched {
+            x.open("member")
+                .elem("SourcePolicyId", &m.source)
+                .elem(
+                    "SourcePolicyType",
+                    match m.policy_type {
+                        PolicyType::Resource => "resource",
+                        PolicyType::Identity | PolicyType::Boundary | PolicyType::Session => {
+                            "IAM Policy"
+                        }
+                    },
+                )
+                .close("member");
+        }
+        x.close("MatchedStatements");
+        x.open("MissingContextValues");
+        for k in missing.values() {
+            x.elem("member", k);
+        }
+        x.close("MissingContextValues");
+        x.close("member");
+    }
+    x.close("EvaluationResults");
+    if end < pairs.len() {
+        x.elem("IsTruncated", "true")
+            .elem("Marker", &end.to_string());
+    } else {
+        x.elem("IsTruncated", "false");
+    }
     Ok(x.into_string())
+}
+
+/// `Marker` (the index of the next result, as this server hands it out) and `MaxItems`
+/// (1–1000, default 100).
+fn page(params: &Params) -> Result<(usize, usize), ApiError> {
+    let start = match params.get("Marker") {
+        None => 0,
+        Some(m) => m
+            .parse::<usize>()
+            .map_err(|_| ApiError::validation("Marker is not one this server returned."))?,
+    };
+    let max = match params.get("MaxItems") {
+        None => 100,
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "1 validation error detected: Value '{n}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000"
+                )));
+            }
+        },
+    };
+    Ok((start, max))
 }
