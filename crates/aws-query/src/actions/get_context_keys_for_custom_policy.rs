@@ -7,7 +7,7 @@ use crate::xml::Xml;
 use fedgate_core::Principal;
 use fedgate_iam::Iam;
 use fedgate_iam::authz::{RequestContext, authorize, require};
-use fedgate_policy::{PolicyKind, context_keys, parse};
+use fedgate_policy::{Policy, PolicyKind, context_keys, parse};
 use std::collections::BTreeMap;
 
 pub async fn run(
@@ -21,12 +21,21 @@ pub async fn run(
     if docs.is_empty() {
         return Err(ApiError::missing_parameter("PolicyInputList"));
     }
-    // Keys are case-insensitive: one entry per key, spelled as first seen.
+    let policies = docs
+        .into_iter()
+        .map(|doc| {
+            parse(doc, PolicyKind::Managed).map_err(super::simulate_custom_policy::malformed)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(context_key_names(policies.iter()))
+}
+
+/// `<ContextKeyNames>`: the condition keys of `policies`, one per key regardless of case,
+/// spelled as first seen.
+pub(crate) fn context_key_names<'a>(policies: impl Iterator<Item = &'a Policy>) -> String {
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
-    for doc in docs {
-        let policy =
-            parse(doc, PolicyKind::Managed).map_err(super::simulate_custom_policy::malformed)?;
-        for k in context_keys(&policy) {
+    for policy in policies {
+        for k in context_keys(policy) {
             keys.entry(k.to_ascii_lowercase()).or_insert(k);
         }
     }
@@ -36,5 +45,5 @@ pub async fn run(
         x.elem("member", k);
     }
     x.close("ContextKeyNames");
-    Ok(x.into_string())
+    x.into_string()
 }

@@ -5,13 +5,11 @@ use super::required;
 use super::simulate_custom_policy::{evaluation_results, policies};
 use crate::error::ApiError;
 use crate::form::Params;
-use crate::xml::Xml;
 use fedgate_core::{Arn, Principal};
 use fedgate_iam::authz::{RequestContext, authorize, require, user_policies};
 use fedgate_iam::{Iam, IamError};
-use fedgate_policy::{PolicyKind, PolicySet, context_keys};
+use fedgate_policy::{PolicyKind, PolicySet};
 use fedgate_store::model::User;
-use std::collections::BTreeMap;
 
 /// The user a `PolicySourceArn` names, in the caller's account.
 async fn source_user(iam: &Iam, caller: &Principal, arn: &str) -> Result<User, ApiError> {
@@ -97,22 +95,10 @@ pub async fn context_keys_for_principal(
     let (attached, boundary) = user_policies(iam, &user)
         .map_err(|_| ApiError::validation("The user's permissions boundary cannot be loaded."))?;
     let extra = policies(params, "PolicyInputList", PolicyKind::Managed)?;
-    let mut keys: BTreeMap<String, String> = BTreeMap::new();
     let all = attached
         .iter()
         .map(|(_, p)| p.as_ref())
         .chain(boundary.as_ref().map(|(_, p)| p.as_ref()))
         .chain(extra.iter());
-    for policy in all {
-        for k in context_keys(policy) {
-            keys.entry(k.to_ascii_lowercase()).or_insert(k);
-        }
-    }
-    let mut x = Xml::new();
-    x.open("ContextKeyNames");
-    for k in keys.values() {
-        x.elem("member", k);
-    }
-    x.close("ContextKeyNames");
-    Ok(x.into_string())
+    Ok(super::get_context_keys_for_custom_policy::context_key_names(all))
 }
