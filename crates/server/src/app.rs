@@ -15,7 +15,7 @@ use fedgate_core::clock::iso8601;
 use fedgate_core::{AccountId, Clock, Kek, Rng, SystemClock, SystemRng};
 use fedgate_iam::Iam;
 use fedgate_iam::bootstrap::{BootstrapRequest, Bootstrapped, bootstrap};
-use fedgate_store::{Backend, EmbeddedBackend, Store, Txn};
+use fedgate_store::{Backend, EmbeddedBackend, Store};
 use fedgate_store_redis::RedisBackend;
 use std::path::Path;
 use std::sync::Arc;
@@ -224,13 +224,8 @@ impl App {
         if !self.iam.store.list_accounts(None, 1).await?.is_empty() {
             return Ok(None);
         }
-        let claim = Txn::new()
-            .check_absent("first-start")
-            .put("first-start", b"claimed".to_vec());
-        match self.iam.store.backend().commit(claim).await {
-            Ok(()) => {}
-            Err(fedgate_store::StoreError::Conflict) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        if !self.iam.store.claim_first_start().await? {
+            return Ok(None);
         }
         let b = &self.config.bootstrap;
         let account_id = b.account_id.as_deref().map(AccountId::parse).transpose()?;

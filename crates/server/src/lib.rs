@@ -142,17 +142,9 @@ pub async fn bootstrap_json(
         .admin_user
         .unwrap_or_else(|| config.bootstrap.admin_user.clone());
     let app = App::open(config, audit).await?;
-    // Claim first start too, so a later `serve` does not bootstrap a second account.
-    let _ = app
-        .iam
-        .store
-        .backend()
-        .commit(
-            fedgate_store::Txn::new()
-                .check_absent("first-start")
-                .put("first-start", b"bootstrap".to_vec()),
-        )
-        .await;
+    // Claim first start too, so a later `serve` does not bootstrap a second account (an
+    // earlier claim is fine: this command creates an account whatever the claim says).
+    app.iam.store.claim_first_start().await?;
     let out = app
         .bootstrap(BootstrapRequest {
             account_id,

@@ -22,7 +22,7 @@ macro_rules! conformance_suite {
             get_put_and_versions, checks_are_atomic, delete_and_absent, expiry,
             index_order_and_paging, accounts_and_aliases, users_unique_case_insensitive,
             concurrent_updates_lose_nothing, concurrent_creates_one_wins, access_keys, sessions,
-            account_with_user_is_atomic);
+            account_with_user_is_atomic, first_start_is_claimed_once);
     };
     (@cases $factory:path, $($name:ident),* $(,)?) => {
         $(
@@ -486,4 +486,22 @@ pub async fn account_with_user_is_atomic(store: &Store) {
     assert!(matches!(r, Err(StoreError::AlreadyExists)), "{r:?}");
     assert_eq!(store.get_user_by_name(&id, "other").await.unwrap(), None);
     assert_eq!(store.get_access_key(&k2.access_key_id).await.unwrap(), None);
+}
+
+pub async fn first_start_is_claimed_once(store: &Store) {
+    let mut handles = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            store.claim_first_start().await.unwrap()
+        }));
+    }
+    let mut won = 0;
+    for h in handles {
+        if h.await.unwrap() {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1);
+    assert!(!store.claim_first_start().await.unwrap());
 }

@@ -191,6 +191,19 @@ impl Store {
             .map(|(a, _)| a))
     }
 
+    /// Claims the store's one-time first-start bootstrap: `Ok(true)` for exactly one caller
+    /// across all replicas sharing the store, `Ok(false)` for everyone after.
+    pub async fn claim_first_start(&self) -> Result<bool, StoreError> {
+        let txn = Txn::new()
+            .check_absent("first-start")
+            .put("first-start", b"claimed".to_vec());
+        match self.backend.commit(txn).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn list_accounts(
         &self,
         after: Option<&str>,
