@@ -116,7 +116,11 @@ fn run(case: &Value) -> String {
 
 #[test]
 fn corpus() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo test sets CARGO_MANIFEST_DIR; run through cargo"),
+    )
+    .join("tests/corpus");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
