@@ -75,12 +75,22 @@ enum PolicyCommand {
         #[arg(long, default_value = "managed")]
         kind: String,
     },
-    /// Decide one request against an identity-based policy and explain the decision. Exit 0
-    /// if allowed, 1 if denied.
+    /// Decide one request against identity-based policies (and optionally a permissions
+    /// boundary, a resource-based policy and session policies) and explain the decision.
+    /// Exit 0 if allowed, 1 if denied.
     Simulate {
-        /// The policy document (JSON).
+        /// An identity-based policy document (JSON); repeatable.
+        #[arg(long, value_name = "FILE", required = true)]
+        policy: Vec<PathBuf>,
+        /// The principal's permissions boundary.
         #[arg(long, value_name = "FILE")]
-        policy: PathBuf,
+        boundary: Option<PathBuf>,
+        /// The resource-based policy (or a role trust policy for sts:AssumeRole*).
+        #[arg(long = "resource-policy", value_name = "FILE")]
+        resource_policy: Option<PathBuf>,
+        /// A session policy; repeatable.
+        #[arg(long = "session-policy", value_name = "FILE")]
+        session_policy: Vec<PathBuf>,
         /// The action, e.g. s3:GetObject.
         #[arg(long)]
         action: String,
@@ -128,13 +138,25 @@ fn policy_command(command: PolicyCommand) -> ExitCode {
         }
         PolicyCommand::Simulate {
             policy,
+            boundary,
+            resource_policy,
+            session_policy,
             action,
             resource,
             principal,
             context,
         } => {
-            let json = match read(&policy) {
-                Ok(j) => j,
+            let load = |path: &PathBuf| read(path).map(|json| (path.display().to_string(), json));
+            let docs = (|| {
+                Ok::<_, ExitCode>(policy_cli::SimulateDocs {
+                    identity: policy.iter().map(load).collect::<Result<_, _>>()?,
+                    session: session_policy.iter().map(load).collect::<Result<_, _>>()?,
+                    boundary: boundary.as_ref().map(load).transpose()?,
+                    resource: resource_policy.as_ref().map(load).transpose()?,
+                })
+            })();
+            let docs = match docs {
+                Ok(d) => d,
                 Err(code) => return code,
             };
             let mut ctx = fedgate_policy::Context::new();
@@ -144,7 +166,7 @@ fn policy_command(command: PolicyCommand) -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            match policy_cli::simulate(&json, &principal, &action, &resource, &ctx) {
+            match policy_cli::simulate(&docs, &principal, &action, &resource, &ctx) {
                 Ok((text, allowed)) => {
                     print!("{text}");
                     if allowed {

@@ -281,6 +281,32 @@ fn policy_validate_and_simulate() {
         "{text}"
     );
 
+    // A permissions boundary that does not allow the action caps the identity policy.
+    let boundary = dir.path().join("boundary.json");
+    std::fs::write(
+        &boundary,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let capped = fedgate(dir.path())
+        .args(["policy", "simulate", "--policy"])
+        .arg(&good)
+        .arg("--boundary")
+        .arg(&boundary)
+        .args(["--action", "s3:GetObject"])
+        .args(["--resource", "arn:aws:s3:::bucket/home/alice/notes.txt"])
+        .args([
+            "--context",
+            "aws:username=alice",
+            "--context",
+            "aws:SourceIp=203.0.113.9:ip",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&capped.stdout).into_owned();
+    assert_eq!(capped.status.code(), Some(1), "{text}");
+    assert!(text.contains("decision: implicitDeny"), "{text}");
+
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{ not json").unwrap();
     let out = fedgate(dir.path())

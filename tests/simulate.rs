@@ -87,7 +87,11 @@ async fn simulate_custom_policy_answers_the_corpus_like_the_engine() {
     let h = common::start().await;
     let (k, s) = h.admin_key();
     let iam = h.iam(&k, &s);
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/policy/tests/corpus");
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .expect("cargo test sets CARGO_MANIFEST_DIR; run through cargo"),
+    )
+    .join("crates/policy/tests/corpus");
     let mut cases = vec![];
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -238,6 +242,12 @@ async fn simulate_principal_policy_uses_the_users_policies() {
         out.evaluation_results()[0].matched_statements()[0].source_policy_id(),
         Some("arn:aws:iam::aws:policy/AdministratorAccess")
     );
+    assert_eq!(
+        out.evaluation_results()[0].matched_statements()[0]
+            .source_policy_type()
+            .map(|t| t.as_str()),
+        Some("aws-managed")
+    );
     // A new user has no permissions.
     let _ = h.user_with_key("fresh").await;
     let out = iam
@@ -268,6 +278,27 @@ async fn simulate_principal_policy_uses_the_users_policies() {
         .map(|r| r.eval_decision().as_str())
         .collect();
     assert_eq!(decisions, ["implicitDeny", "allowed"]);
+    let boundary_says: Vec<Option<bool>> = out
+        .evaluation_results()
+        .iter()
+        .map(|r| {
+            r.permissions_boundary_decision_detail()
+                .map(|d| d.allowed_by_permissions_boundary())
+        })
+        .collect();
+    assert_eq!(boundary_says, [Some(false), Some(true)]);
+    // Matched statements say where the statement is in the document given.
+    let m = &out.evaluation_results()[1].matched_statements();
+    let input = m
+        .iter()
+        .find(|m| m.source_policy_id() == Some("PolicyInputList.1"))
+        .expect("the input policy matched");
+    let (start, end) = (
+        input.start_position().unwrap(),
+        input.end_position().unwrap(),
+    );
+    assert_eq!((start.line(), start.column()), (1, 38));
+    assert_eq!((end.line(), end.column()), (1, 86));
     // Unknown principals.
     let err = iam
         .simulate_principal_policy()

@@ -11,7 +11,10 @@ fn encode(s: &str) -> String {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(params) = Params::parse(data) {
-        let body: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        let body: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
         let again = Params::parse(body.join("&").as_bytes());
         assert_eq!(again.as_ref(), Ok(&params));
     }

@@ -1,9 +1,15 @@
 //! AWS-managed policies that fedgate ships, with AWS's ARNs and the documents AWS publishes
 //! (AWS managed policy reference). Compiled once at start-up; evaluation never re-parses them.
 //!
-//! Shipped now: AdministratorAccess, PowerUserAccess (v12), IAMFullAccess (v2),
-//! IAMReadOnlyAccess (v4), IAMUserChangePassword (v3). Still to add: ReadOnlyAccess and
-//! SecurityAudit (each thousands of actions long).
+//! Shipped in full as AWS publishes them: AdministratorAccess, PowerUserAccess (v12),
+//! IAMFullAccess (v2), IAMReadOnlyAccess (v4), IAMUserChangePassword (v3).
+//!
+//! ReadOnlyAccess and SecurityAudit are shipped *in part*: AWS's documents list read actions of
+//! several hundred services (tens of kilobytes, a new version every few weeks). fedgate serves
+//! only IAM and STS, so it ships exactly the `iam:` and `sts:` entries of AWS's documents, in
+//! AWS's statement shape (same Effect, Resource and Sid). Every decision fedgate can be asked to
+//! make about an `iam:` or `sts:` action is the same as under AWS's full document; a
+//! `Simulate*` call about another service's action answers implicit deny where AWS would allow.
 
 use fedgate_policy::{Policy, PolicyKind, parse};
 use std::collections::HashMap;
@@ -14,6 +20,8 @@ pub const POWER_USER_ACCESS: &str = "arn:aws:iam::aws:policy/PowerUserAccess";
 pub const IAM_FULL_ACCESS: &str = "arn:aws:iam::aws:policy/IAMFullAccess";
 pub const IAM_READ_ONLY_ACCESS: &str = "arn:aws:iam::aws:policy/IAMReadOnlyAccess";
 pub const IAM_USER_CHANGE_PASSWORD: &str = "arn:aws:iam::aws:policy/IAMUserChangePassword";
+pub const READ_ONLY_ACCESS: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+pub const SECURITY_AUDIT: &str = "arn:aws:iam::aws:policy/SecurityAudit";
 
 const DOCUMENTS: &[(&str, &str)] = &[
     (
@@ -37,6 +45,14 @@ const DOCUMENTS: &[(&str, &str)] = &[
     (
         IAM_USER_CHANGE_PASSWORD,
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ChangePassword"],"Resource":["arn:aws:iam::*:user/${aws:username}","arn:aws:iam::*:user/*/${aws:username}"]},{"Effect":"Allow","Action":["iam:GetAccountPasswordPolicy"],"Resource":"*"}]}"#,
+    ),
+    (
+        READ_ONLY_ACCESS,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Generate*","iam:Get*","iam:List*","iam:Simulate*","sts:GetAccessKeyInfo","sts:GetCallerIdentity","sts:GetSessionToken"],"Resource":"*"}]}"#,
+    ),
+    (
+        SECURITY_AUDIT,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"BaseSecurityAuditStatement","Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy","sts:GetAccessKeyInfo"],"Resource":"*"}]}"#,
     ),
 ];
 
@@ -149,5 +165,32 @@ mod tests {
             decide(ADMINISTRATOR_ACCESS, "iam:CreateUser", me, "x"),
             Effect::Allow
         );
+        for (arn, action, want) in [
+            (READ_ONLY_ACCESS, "iam:ListUsers", Effect::Allow),
+            (
+                READ_ONLY_ACCESS,
+                "iam:GenerateCredentialReport",
+                Effect::Allow,
+            ),
+            (
+                READ_ONLY_ACCESS,
+                "iam:SimulatePrincipalPolicy",
+                Effect::Allow,
+            ),
+            (READ_ONLY_ACCESS, "sts:GetSessionToken", Effect::Allow),
+            (READ_ONLY_ACCESS, "iam:UpdateUser", Effect::ImplicitDeny),
+            (READ_ONLY_ACCESS, "sts:AssumeRole", Effect::ImplicitDeny),
+            (
+                SECURITY_AUDIT,
+                "iam:GetAccountPasswordPolicy",
+                Effect::Allow,
+            ),
+            (SECURITY_AUDIT, "iam:ListAccessKeys", Effect::Allow),
+            (SECURITY_AUDIT, "sts:GetAccessKeyInfo", Effect::Allow),
+            (SECURITY_AUDIT, "sts:GetSessionToken", Effect::ImplicitDeny),
+            (SECURITY_AUDIT, "iam:DeleteUser", Effect::ImplicitDeny),
+        ] {
+            assert_eq!(decide(arn, action, me, "x"), want, "{arn} {action}");
+        }
     }
 }

@@ -63,6 +63,17 @@ pub fn parse(json: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         .enumerate()
         .map(|(i, s)| statement(s, i, kind, vars))
         .collect::<Result<Vec<_>, _>>()?;
+    // IAM: "Statement IDs (SID) in a single policy must be unique".
+    let mut seen = std::collections::HashSet::new();
+    for (i, st) in statements.iter().enumerate() {
+        if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty())
+            && !seen.insert(sid)
+        {
+            return Err(malformed(format!(
+                "statement {i}: Statement IDs (SID) in a single policy must be unique; '{sid}' repeats"
+            )));
+        }
+    }
     Ok(Policy::new(kind, version, id, statements))
 }
 
@@ -151,6 +162,25 @@ fn element<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_sids_are_refused() {
+        let doc = r#"{"Version":"2012-10-17","Statement":[
+            {"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},
+            {"Sid":"A","Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
+        let msg = parse(doc, PolicyKind::Managed)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            msg.contains("statement 1") && msg.contains("unique"),
+            "{msg}"
+        );
+        let ok = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"s3:*","Resource":"*"},
+            {"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
+        assert!(parse(ok, PolicyKind::Managed).is_ok());
+    }
 
     const OK: &str = r#"{"Version":"2012-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
 

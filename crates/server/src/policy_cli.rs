@@ -71,20 +71,55 @@ pub fn context_entry(arg: &str, ctx: &mut Context) -> Result<(), String> {
     Ok(())
 }
 
-/// Evaluates one request against one identity-based policy and explains the decision.
+/// The documents a `policy simulate` run evaluates, each as (label, JSON text).
+#[derive(Debug, Default)]
+pub struct SimulateDocs {
+    pub identity: Vec<(String, String)>,
+    pub boundary: Option<(String, String)>,
+    pub resource: Option<(String, String)>,
+    pub session: Vec<(String, String)>,
+}
+
+/// Evaluates one request against identity-based policies (and optionally a permissions
+/// boundary, a resource-based policy and session policies) and explains the decision.
 /// Returns the text and whether the request was allowed.
 pub fn simulate(
-    json: &str,
+    docs: &SimulateDocs,
     principal: &str,
     action: &str,
     resource: &str,
     ctx: &Context,
 ) -> Result<(String, bool), String> {
-    let policy =
-        parse(json, PolicyKind::Managed).map_err(|e| format!("MalformedPolicyDocument: {e}"))?;
+    let compile = |(label, json): &(String, String), kind| {
+        parse(json, kind)
+            .map(|p| (label.clone(), p))
+            .map_err(|e| format!("MalformedPolicyDocument: {label}: {e}"))
+    };
+    let identity = docs
+        .identity
+        .iter()
+        .map(|d| compile(d, PolicyKind::Managed))
+        .collect::<Result<Vec<_>, _>>()?;
+    let session = docs
+        .session
+        .iter()
+        .map(|d| compile(d, PolicyKind::Session))
+        .collect::<Result<Vec<_>, _>>()?;
+    let boundary = docs
+        .boundary
+        .as_ref()
+        .map(|d| compile(d, PolicyKind::Boundary))
+        .transpose()?;
+    let resource_policy = docs
+        .resource
+        .as_ref()
+        .map(|d| compile(d, PolicyKind::Resource))
+        .transpose()?;
     let set = PolicySet {
-        identity: vec![("policy".to_owned(), &policy)],
-        ..PolicySet::default()
+        identity: identity.iter().map(|(l, p)| (l.clone(), p)).collect(),
+        session: session.iter().map(|(l, p)| (l.clone(), p)).collect(),
+        boundary: boundary.as_ref().map(|(l, p)| (l.clone(), p)),
+        resource: resource_policy.as_ref().map(|(l, p)| (l.clone(), p)),
     };
     let req = Request::new(principal, action, resource, ctx);
     let decision = evaluate(&set, &req);
@@ -98,7 +133,8 @@ pub fn simulate(
     );
     for m in &decision.matched {
         out.push_str(&format!(
-            "matched: statement {}{} ({})\n",
+            "matched: {} statement {}{} ({})\n",
+            m.source,
             m.index,
             m.sid
                 .as_deref()

@@ -9,11 +9,11 @@ use fedgate_core::Principal;
 use fedgate_iam::Iam;
 use fedgate_iam::authz::{RequestContext, authorize, require};
 use fedgate_policy::{
-    Context, Effect, Policy, PolicyError, PolicyKind, PolicySet, PolicyType, Request, context_keys,
-    evaluate, parse,
+    Context, Effect, Policy, PolicyError, PolicyKind, PolicySet, PolicyType, Position, Request,
+    context_keys, evaluate, parse, statement_positions,
 };
 use http::StatusCode;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// AWS caps ActionNames and ResourceArns; more is a validation error, not a slow request.
 const MAX_ITEMS: usize = 1000;
@@ -105,16 +105,33 @@ pub async fn run(
             .map(|p| ("PermissionsBoundaryPolicyInputList.1".to_owned(), p)),
         session: vec![],
     };
-    evaluation_results(params, &set, &caller_arn)
+    evaluation_results(params, &set, &caller_arn, &input_documents(params))
+}
+
+/// The policy texts given in the request, by the label their statements are reported under.
+pub(crate) fn input_documents(params: &Params) -> HashMap<String, String> {
+    let mut docs = HashMap::new();
+    for list in ["PolicyInputList", "PermissionsBoundaryPolicyInputList"] {
+        for (i, doc) in member_list(params, list).into_iter().enumerate() {
+            docs.insert(format!("{list}.{}", i + 1), doc.to_owned());
+        }
+    }
+    if let Some(doc) = params.get("ResourcePolicy") {
+        docs.insert("ResourcePolicy".to_owned(), doc.to_owned());
+    }
+    docs
 }
 
 /// Evaluates every `ActionNames` × `ResourceArns` pair with `set` for `caller_arn` and the
 /// request's `ContextEntries`, and writes the `EvaluationResults` of the Simulate* actions.
+/// `documents` holds the text of each policy by label, for statement positions.
 pub(crate) fn evaluation_results(
     params: &Params,
     set: &PolicySet<'_>,
     caller_arn: &str,
+    documents: &HashMap<String, String>,
 ) -> Result<String, ApiError> {
+    let mut positions: HashMap<String, Vec<(Position, Position)>> = HashMap::new();
     let actions = member_list(params, "ActionNames");
     if actions.is_empty() {
         return Err(ApiError::missing_parameter("ActionNames"));
@@ -170,16 +187,26 @@ pub(crate) fn evaluation_results(
         for m in &d.matched {
             x.open("member")
                 .elem("SourcePolicyId", &m.source)
-                .elem(
-                    "SourcePolicyType",
-                    match m.policy_type {
-                        PolicyType::Resource => "resource",
-                        PolicyType::Identity | PolicyType::Boundary | PolicyType::Session => {
-                            "IAM Policy"
-                        }
-                    },
-                )
-                .close("member");
+                .elem("SourcePolicyType", source_policy_type(m));
+            let at = positions
+                .entry(m.source.clone())
+                .or_insert_with(|| {
+                    documents
+                        .get(&m.source)
+                        .map(|d| statement_positions(d))
+                        .unwrap_or_default()
+                })
+                .get(m.index)
+                .copied();
+            if let Some((start, end)) = at {
+                for (name, p) in [("StartPosition", start), ("EndPosition", end)] {
+                    x.open(name)
+                        .elem("Line", &p.line.to_string())
+                        .elem("Column", &p.column.to_string())
+                        .close(name);
+                }
+            }
+            x.close("member");
         }
         x.close("MatchedStatements");
         x.open("MissingContextValues");
@@ -187,6 +214,21 @@ pub(crate) fn evaluation_results(
             x.elem("member", k);
         }
         x.close("MissingContextValues");
+        if let Some((_, boundary)) = &set.boundary {
+            // Whether the boundary alone allows the action (AWS: "the effective permissions
+            // are the intersection", so this tells which side refused).
+            let only = PolicySet {
+                identity: vec![("boundary".to_owned(), *boundary)],
+                ..PolicySet::default()
+            };
+            let allowed = evaluate(&only, &req).effect == Effect::Allow;
+            x.open("PermissionsBoundaryDecisionDetail")
+                .elem(
+                    "AllowedByPermissionsBoundary",
+                    if allowed { "true" } else { "false" },
+                )
+                .close("PermissionsBoundaryDecisionDetail");
+        }
         x.close("member");
     }
     x.close("EvaluationResults");
@@ -197,6 +239,21 @@ pub(crate) fn evaluation_results(
         x.elem("IsTruncated", "false");
     }
     Ok(x.into_string())
+}
+
+/// `SourcePolicyType` of a matched statement: AWS's `PolicySourceType` for policies stored in
+/// IAM (`aws-managed`, `user-managed`, `resource`) and, for documents passed in the request
+/// (`PolicyInputList.N`, `PermissionsBoundaryPolicyInputList.N`), "IAM Policy" as AWS's
+/// simulator reports them.
+fn source_policy_type(m: &fedgate_policy::MatchedStatement) -> &'static str {
+    if m.policy_type == PolicyType::Resource {
+        return "resource";
+    }
+    match m.source.strip_prefix("arn:") {
+        Some(rest) if rest.contains(":iam::aws:policy/") => "aws-managed",
+        Some(rest) if rest.contains(":policy/") => "user-managed",
+        _ => "IAM Policy",
+    }
 }
 
 /// `Marker` (the index of the next result, as this server hands it out) and `MaxItems`

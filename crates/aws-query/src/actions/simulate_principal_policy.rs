@@ -2,7 +2,7 @@
 //! existing principal (now: IAM users), optionally with extra policies.
 
 use super::required;
-use super::simulate_custom_policy::{evaluation_results, policies};
+use super::simulate_custom_policy::{evaluation_results, input_documents, policies};
 use crate::error::ApiError;
 use crate::form::Params;
 use fedgate_core::{Arn, Principal};
@@ -71,7 +71,13 @@ pub async fn run(
         session: vec![],
     };
     let caller_arn = params.get("CallerArn").unwrap_or(source);
-    evaluation_results(params, &set, caller_arn)
+    let mut documents = input_documents(params);
+    for (arn, _) in attached.iter().chain(boundary.iter()) {
+        if let Some(doc) = iam.managed.document(arn) {
+            documents.insert(arn.clone(), doc.to_owned());
+        }
+    }
+    evaluation_results(params, &set, caller_arn, &documents)
 }
 
 pub async fn context_keys_for_principal(
