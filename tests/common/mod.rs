@@ -101,6 +101,11 @@ impl Harness {
             tags: vec![],
             permissions_boundary: None,
             attached_policies: vec![],
+            inline_policies: Default::default(),
+            groups: vec![],
+            login_profile: None,
+            mfa_devices: vec![],
+            password_last_used: None,
         };
         iam.store.create_user(&user).await.unwrap();
         let id = AccessKeyId::generate_long_term(&rng);

@@ -47,19 +47,8 @@ impl Service {
     }
 }
 
-/// The actions fedgate serves. Every one is authenticated with SigV4 (AssumeRoleWithSAML and
-/// AssumeRoleWithWebIdentity, which are not, arrive with the federation issues).
-const ACTIONS: &[(&str, Service)] = &[
-    ("GetCallerIdentity", Service::Sts),
-    ("GetUser", Service::Iam),
-    ("SimulateCustomPolicy", Service::Iam),
-    ("GetContextKeysForCustomPolicy", Service::Iam),
-    ("SimulatePrincipalPolicy", Service::Iam),
-    ("GetContextKeysForPrincipalPolicy", Service::Iam),
-];
-
-fn lookup(action: &str) -> Option<(&'static str, Service)> {
-    ACTIONS.iter().find(|(name, _)| *name == action).copied()
+fn lookup(action: &str) -> Option<(&'static actions::ActionDef, &'static str, Service)> {
+    actions::lookup(action).map(|a| (a, a.name, a.service))
 }
 
 #[derive(Debug, Clone)]
@@ -257,7 +246,7 @@ async fn process(
             "unknown",
         );
     };
-    let Some((action, service)) = lookup(action_name) else {
+    let Some((def, action, service)) = lookup(action_name) else {
         return (
             Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -329,27 +318,17 @@ async fn process(
         secure_transport: api.config.secure_transport,
         region,
     };
-    let result = match action {
-        "GetCallerIdentity" => actions::get_caller_identity::run(&api.iam, &principal, &ctx).await,
-        "GetUser" => actions::get_user::run(&api.iam, &principal, &ctx, &params).await,
-        "GetContextKeysForCustomPolicy" => {
-            actions::get_context_keys_for_custom_policy::run(&api.iam, &principal, &ctx, &params)
-                .await
-        }
-        "SimulatePrincipalPolicy" => {
-            actions::simulate_principal_policy::run(&api.iam, &principal, &ctx, &params).await
-        }
-        "GetContextKeysForPrincipalPolicy" => {
-            actions::simulate_principal_policy::context_keys_for_principal(
-                &api.iam, &principal, &ctx, &params,
-            )
-            .await
-        }
-        "SimulateCustomPolicy" => {
-            actions::simulate_custom_policy::run(&api.iam, &principal, &ctx, &params).await
-        }
-        _ => Err(ApiError::internal()),
+    let call = actions::Call {
+        iam: &api.iam,
+        caller: &principal,
+        ctx: &ctx,
+        params: &params,
+        auth: &api.auth,
     };
+    let result = (def.handler)(&call).await;
+    if result.is_ok() && def.access == actions::Access::Write {
+        audit_ctx.changed(&principal, &params);
+    }
     match result {
         Ok(body) => (Ok(response(action, ns, &body, rid)), ns, action),
         Err(e) => {
@@ -370,7 +349,52 @@ struct AuditCtx<'a> {
     rid: &'a str,
 }
 
+/// Request parameters never written to the audit log (secrets and one-time codes).
+fn is_secret_param(name: &str) -> bool {
+    const SECRET: &[&str] = &[
+        "Password",
+        "OldPassword",
+        "NewPassword",
+        "AuthenticationCode1",
+        "AuthenticationCode2",
+        "TokenCode",
+        "SAMLAssertion",
+        "WebIdentityToken",
+    ];
+    SECRET.contains(&name) || name.contains("Secret")
+}
+
 impl AuditCtx<'_> {
+    /// One CloudTrail-shaped event for a successful change: who, what, and the request's
+    /// parameters with secrets removed (no response elements: they may hold secrets).
+    fn changed(&self, principal: &Principal, params: &Params) {
+        let mut ev = AuditEvent::new(
+            iso8601(self.api.iam.clock.now()),
+            &format!("{}.amazonaws.com", self.service.prefix()),
+            self.action,
+        );
+        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
+        ev.user_agent = self.user_agent.clone();
+        ev.request_id = self.rid.to_owned();
+        ev.event_id = self.rid.to_owned();
+        ev.user_identity = identity(principal);
+        let mut request = serde_json::Map::new();
+        for (k, v) in params.iter() {
+            if matches!(k, "Action" | "Version") || k.starts_with("X-Amz-") {
+                continue;
+            }
+            let value = if is_secret_param(k) {
+                serde_json::Value::String("HIDDEN_DUE_TO_SECURITY_REASONS".into())
+            } else {
+                serde_json::Value::String(v.to_owned())
+            };
+            request.insert(k.to_owned(), value);
+        }
+        ev.request_parameters = serde_json::Value::Object(request);
+        ev.recipient_account_id = Some(principal.account().to_string());
+        self.api.audit.emit(&ev);
+    }
+
     /// One CloudTrail-shaped event for a refused request (no parameters, no secrets).
     fn denied(&self, principal: Option<&Principal>, key_id: Option<&str>, e: &ApiError) {
         let mut ev = AuditEvent::new(
@@ -385,18 +409,23 @@ impl AuditCtx<'_> {
         ev.error_code = Some(e.code.to_owned());
         ev.error_message = Some(e.message.clone());
         ev.user_identity = match principal {
-            Some(p) => serde_json::json!({
-                "type": if matches!(p, Principal::Root { .. }) { "Root" } else { "IAMUser" },
-                "principalId": p.user_id(),
-                "arn": p.arn().to_string(),
-                "accountId": p.account().as_str(),
-                "accessKeyId": p.access_key_id().map(|k| k.as_str()),
-            }),
+            Some(p) => identity(p),
             None => serde_json::json!({ "type": "Unknown", "accessKeyId": key_id }),
         };
         ev.recipient_account_id = principal.map(|p| p.account().to_string());
         self.api.audit.emit(&ev);
     }
+}
+
+/// CloudTrail's `userIdentity` for a principal.
+fn identity(p: &Principal) -> serde_json::Value {
+    serde_json::json!({
+        "type": if matches!(p, Principal::Root { .. }) { "Root" } else { "IAMUser" },
+        "principalId": p.user_id(),
+        "arn": p.arn().to_string(),
+        "accountId": p.account().as_str(),
+        "accessKeyId": p.access_key_id().map(|k| k.as_str()),
+    })
 }
 
 #[cfg(test)]

@@ -130,6 +130,26 @@ impl From<IamError> for ApiError {
             }
             IamError::Validation(m) => ApiError::validation(m),
             IamError::AccessDenied(m) => ApiError::new(StatusCode::FORBIDDEN, "AccessDenied", m),
+            IamError::DeleteConflict(m) => ApiError::new(StatusCode::CONFLICT, "DeleteConflict", m),
+            IamError::LimitExceeded(m) => ApiError::new(StatusCode::CONFLICT, "LimitExceeded", m),
+            IamError::MalformedPolicyDocument(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "MalformedPolicyDocument", m)
+            }
+            IamError::PasswordPolicyViolation(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "PasswordPolicyViolation", m)
+            }
+            IamError::InvalidAuthenticationCode(m) => {
+                ApiError::new(StatusCode::FORBIDDEN, "InvalidAuthenticationCode", m)
+            }
+            IamError::InvalidInput(m) => ApiError::new(StatusCode::BAD_REQUEST, "InvalidInput", m),
+            IamError::UnmodifiableEntity(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "UnmodifiableEntity", m)
+            }
+            IamError::PolicyNotAttachable(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "PolicyNotAttachable", m)
+            }
+            IamError::ReportNotPresent(m) => ApiError::new(StatusCode::GONE, "ReportNotPresent", m),
+            IamError::ReportExpired(m) => ApiError::new(StatusCode::GONE, "ReportExpired", m),
             IamError::Store(s) => s.into(),
             IamError::Seal | IamError::Hash => {
                 tracing::error!(error = %e, "internal fault");

@@ -68,6 +68,10 @@ pub async fn bootstrap(iam: &Iam, req: BootstrapRequest) -> Result<Bootstrapped,
         created_at: now.clone(),
         root_password_hash: Some(password::hash(rng, &root_password)?),
         bootstrap_admin_user_id: Some(admin_id.clone()),
+        root_password_changed_at: None,
+        root_mfa_devices: vec![],
+        password_policy: None,
+        credential_report_generated_at: None,
     };
     let user = User {
         account_id: account_id.clone(),
@@ -78,6 +82,11 @@ pub async fn bootstrap(iam: &Iam, req: BootstrapRequest) -> Result<Bootstrapped,
         tags: vec![],
         permissions_boundary: None,
         attached_policies: vec![crate::managed::ADMINISTRATOR_ACCESS.to_owned()],
+        inline_policies: Default::default(),
+        groups: vec![],
+        login_profile: None,
+        mfa_devices: vec![],
+        password_last_used: None,
     };
     let access_key_id = AccessKeyId::generate_long_term(rng);
     let secret_access_key = generate_secret_access_key(rng);

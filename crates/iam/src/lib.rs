@@ -7,12 +7,22 @@
 //! decides with the policy engine. Users, groups, roles and policy management arrive with the
 //! IAM issue.
 
+pub mod access_keys;
+pub mod account;
 pub mod authz;
 pub mod bootstrap;
+pub mod credential_report;
 mod credentials;
 mod error;
+pub mod groups;
+pub mod login_profiles;
 pub mod managed;
+pub mod mfa;
 pub mod password;
+pub mod password_policy;
+pub mod policies;
+pub mod roles;
+pub mod totp;
 pub mod users;
 
 pub use credentials::{ResolvedKey, resolve_access_key};

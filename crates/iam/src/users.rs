@@ -59,6 +59,11 @@ pub async fn get_user(
                 tags: vec![],
                 permissions_boundary: None,
                 attached_policies: vec![],
+                inline_policies: Default::default(),
+                groups: vec![],
+                login_profile: None,
+                mfa_devices: vec![],
+                password_last_used: None,
             });
         }
     };

@@ -123,6 +123,11 @@ async fn policy_engine_decides_for_users_root_acts_in_its_account() {
         tags: vec![],
         permissions_boundary: None,
         attached_policies: vec![],
+        inline_policies: Default::default(),
+        groups: vec![],
+        login_profile: None,
+        mfa_devices: vec![],
+        password_last_used: None,
     };
     iam.store.create_user(&bob).await.unwrap();
     let bob_p = Principal::User {

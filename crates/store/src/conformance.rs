@@ -61,6 +61,11 @@ fn user(account: &AccountId, name: &str) -> User {
         tags: vec![],
         permissions_boundary: None,
         attached_policies: vec![],
+        inline_policies: Default::default(),
+        groups: vec![],
+        login_profile: None,
+        mfa_devices: vec![],
+        password_last_used: None,
     }
 }
 
@@ -211,6 +216,10 @@ pub async fn accounts_and_aliases(store: &Store) {
         created_at: "2026-11-23T00:00:00Z".into(),
         root_password_hash: Some("$argon2id$...".into()),
         bootstrap_admin_user_id: None,
+        root_password_changed_at: None,
+        root_mfa_devices: vec![],
+        password_policy: None,
+        credential_report_generated_at: None,
     };
     store.create_account(&a).await.unwrap();
     assert!(matches!(
@@ -445,6 +454,10 @@ pub async fn account_with_user_is_atomic(store: &Store) {
         created_at: "2026-11-23T00:00:00Z".into(),
         root_password_hash: None,
         bootstrap_admin_user_id: None,
+        root_password_changed_at: None,
+        root_mfa_devices: vec![],
+        password_policy: None,
+        credential_report_generated_at: None,
     };
     let admin = user(&id, "admin");
     let key = |u: &User| AccessKey {

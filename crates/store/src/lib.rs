@@ -14,11 +14,13 @@
 mod backend;
 pub mod conformance;
 mod embedded;
+pub mod entities;
 mod error;
 pub mod model;
 mod store;
 
 pub use backend::{Backend, Check, Op, Txn, Versioned};
 pub use embedded::EmbeddedBackend;
+pub use entities::Entity;
 pub use error::StoreError;
 pub use store::Store;

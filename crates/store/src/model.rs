@@ -3,6 +3,7 @@
 
 use fedgate_core::{AccessKeyId, AccountId};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -16,6 +17,49 @@ pub struct Account {
     /// The IAM user created by bootstrap (it has AdministratorAccess attached).
     #[serde(default)]
     pub bootstrap_admin_user_id: Option<String>,
+    /// When the root password was last set (ISO 8601).
+    #[serde(default)]
+    pub root_password_changed_at: Option<String>,
+    /// Serial numbers (ARNs) of the root user's MFA devices.
+    #[serde(default)]
+    pub root_mfa_devices: Vec<String>,
+    /// The account password policy; `None` = IAM's default (no policy set).
+    #[serde(default)]
+    pub password_policy: Option<PasswordPolicy>,
+    /// When a credential report was last generated (ISO 8601).
+    #[serde(default)]
+    pub credential_report_generated_at: Option<String>,
+}
+
+/// IAM's account password policy, every field AWS has
+/// (`UpdateAccountPasswordPolicy`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub minimum_password_length: u32,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase_characters: bool,
+    pub require_lowercase_characters: bool,
+    pub allow_users_to_change_password: bool,
+    /// Days; `None` = passwords do not expire.
+    pub max_password_age: Option<u32>,
+    /// How many previous passwords may not be reused; `None` = no restriction.
+    pub password_reuse_prevention: Option<u32>,
+    pub hard_expiry: bool,
+}
+
+/// A console password (`CreateLoginProfile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginProfile {
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub created_at: String,
+    /// When the password was last set (ISO 8601); expiry counts from here.
+    pub password_changed_at: String,
+    pub password_reset_required: bool,
+    /// argon2id hashes of earlier passwords, newest first (for PasswordReusePrevention).
+    #[serde(default)]
+    pub history: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +84,120 @@ pub struct User {
     /// ARNs of the managed policies attached to the user.
     #[serde(default)]
     pub attached_policies: Vec<String>,
+    /// Inline policies: name → document (URL-decoded JSON text), in name order.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+    /// Ids (`AGPA…`) of the groups the user is in.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub login_profile: Option<LoginProfile>,
+    /// Serial numbers of the MFA devices enabled for the user.
+    #[serde(default)]
+    pub mfa_devices: Vec<String>,
+    /// When the user's password was last used to sign in (ISO 8601).
+    #[serde(default)]
+    pub password_last_used: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub account_id: AccountId,
+    /// `AGPA…`
+    pub group_id: String,
+    pub name: String,
+    pub path: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub account_id: AccountId,
+    /// `AROA…`
+    pub role_id: String,
+    pub name: String,
+    pub path: String,
+    pub created_at: String,
+    /// The trust policy (URL-decoded JSON text).
+    pub assume_role_policy: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Seconds, 3600–43200.
+    pub max_session_duration: u32,
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+    /// When the role was last used to mint credentials, and in which region.
+    #[serde(default)]
+    pub last_used: Option<(String, String)>,
+}
+
+/// A customer-managed policy (`CreatePolicy`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    pub account_id: AccountId,
+    /// `ANPA…`
+    pub policy_id: String,
+    pub name: String,
+    pub path: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `v1`, `v2`, …
+    pub default_version_id: String,
+    /// At most 5, oldest first.
+    pub versions: Vec<PolicyVersion>,
+    /// The number the next version gets (`v{n}`); never reused.
+    pub next_version: u32,
+    /// Users, groups and roles it is attached to.
+    #[serde(default)]
+    pub attachment_count: u32,
+    /// Users and roles that use it as their permissions boundary.
+    #[serde(default)]
+    pub boundary_usage_count: u32,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    pub version_id: String,
+    /// URL-decoded JSON text.
+    pub document: String,
+    pub created_at: String,
+}
+
+/// A virtual MFA device (`CreateVirtualMFADevice`); the serial number is its ARN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaDevice {
+    pub account_id: AccountId,
+    pub serial_number: String,
+    pub name: String,
+    pub path: String,
+    pub created_at: String,
+    /// The TOTP seed sealed under the KEK with the serial number as associated data.
+    #[serde(with = "b64")]
+    pub sealed_seed: Vec<u8>,
+    /// `None` while not enabled; `Some(KeyOwner)` once enabled for root or a user.
+    #[serde(default)]
+    pub enabled_for: Option<KeyOwner>,
+    #[serde(default)]
+    pub enabled_at: Option<String>,
+    /// The last TOTP time step accepted: a code from this step or earlier is refused (replay).
+    #[serde(default)]
+    pub last_step: Option<u64>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,13 +2,14 @@
 //!
 //! Key layout (every backend stores these strings as they are):
 //! - `acct/{id}` → [`Account`]; index `accounts` of account ids; `alias/{alias}` → account id
-//! - `acct/{id}/user/{user_id}` → [`User`]; `acct/{id}/username/{lowercased}` → user id;
-//!   index `acct/{id}/users` of `{lowercased name}/{user_id}`
+//! - users, groups, roles, customer-managed policies, MFA devices: see [`crate::entities`]
+//!   (`acct/{id}/user/{user_id}`, `acct/{id}/username/{lowercased}`, index `acct/{id}/users`)
 //! - `ak/{key id}` → [`AccessKey`]; index `acct/{id}/keys/{user_id|root}` of key ids
 //! - `session/{key id}` → [`Session`], expiring with the session
 
 use crate::StoreError;
 use crate::backend::{Backend, Txn};
+use crate::entities::{create_txn, delete_txn};
 use crate::model::{AccessKey, Account, KeyOwner, Session, User};
 use fedgate_core::{AccessKeyId, AccountId};
 use serde::Serialize;
@@ -16,7 +17,7 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 /// How often a read-modify-write retries after losing a race before it reports a conflict.
-const MAX_RETRIES: usize = 64;
+pub(crate) const MAX_RETRIES: usize = 64;
 
 #[derive(Clone)]
 pub struct Store {
@@ -29,7 +30,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(v).map_err(StoreError::corrupt)
 }
 
@@ -42,15 +43,6 @@ fn owner_index(account: &AccountId, owner: &KeyOwner) -> String {
 
 fn account_key(id: &AccountId) -> String {
     format!("acct/{id}")
-}
-fn user_key(account: &AccountId, user_id: &str) -> String {
-    format!("acct/{account}/user/{user_id}")
-}
-fn user_name_key(account: &AccountId, name: &str) -> String {
-    format!("acct/{account}/username/{}", name.to_lowercase())
-}
-fn users_index(account: &AccountId) -> String {
-    format!("acct/{account}/users")
 }
 fn access_key_key(id: &AccessKeyId) -> String {
     format!("ak/{id}")
@@ -71,21 +63,6 @@ fn account_txn(account: &Account) -> Result<Txn, StoreError> {
         txn = txn.check_absent(&ak).put(ak, to_json(&account.id)?);
     }
     Ok(txn)
-}
-
-/// Create-if-absent of a user whose name is unique in its account regardless of case.
-fn user_txn(user: &User) -> Result<Txn, StoreError> {
-    let key = user_key(&user.account_id, &user.user_id);
-    let name_key = user_name_key(&user.account_id, &user.name);
-    Ok(Txn::new()
-        .check_absent(&name_key)
-        .check_absent(&key)
-        .put(&name_key, to_json(&user.user_id)?)
-        .put(&key, to_json(user)?)
-        .index_add(
-            users_index(&user.account_id),
-            format!("{}/{}", user.name.to_lowercase(), user.user_id),
-        ))
 }
 
 fn access_key_txn(key: &AccessKey) -> Result<Txn, StoreError> {
@@ -175,7 +152,7 @@ impl Store {
         key: &AccessKey,
     ) -> Result<(), StoreError> {
         let txn = account_txn(account)?
-            .merge(user_txn(user)?)
+            .merge(create_txn(user)?)
             .merge(access_key_txn(key)?);
         self.commit_unique(txn).await
     }
@@ -220,11 +197,11 @@ impl Store {
         self.update_json(&account_key(id), f).await
     }
 
-    // ---- users ----
+    // ---- users (the generic entity layer, typed) ----
 
     /// Creates `user`; its name is unique in the account regardless of case.
     pub async fn create_user(&self, user: &User) -> Result<(), StoreError> {
-        self.commit_unique(user_txn(user)?).await
+        self.create_entity(user, Txn::new()).await
     }
 
     /// Looks a user up by name, case-insensitively.
@@ -233,13 +210,7 @@ impl Store {
         account: &AccountId,
         name: &str,
     ) -> Result<Option<User>, StoreError> {
-        let Some((user_id, _)) = self
-            .get_json::<String>(&user_name_key(account, name))
-            .await?
-        else {
-            return Ok(None);
-        };
-        self.get_user(account, &user_id).await
+        self.get_entity_by_name(account, name).await
     }
 
     pub async fn get_user(
@@ -247,10 +218,7 @@ impl Store {
         account: &AccountId,
         user_id: &str,
     ) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .get_json(&user_key(account, user_id))
-            .await?
-            .map(|(u, _)| u))
+        self.get_entity(account, user_id).await
     }
 
     /// Users in name order; `after` is the `marker` returned with the previous page.
@@ -260,22 +228,7 @@ impl Store {
         after: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<User>, Option<String>), StoreError> {
-        let members = self
-            .backend
-            .index_range(&users_index(account), after, limit)
-            .await?;
-        let mut users = Vec::with_capacity(members.len());
-        for m in &members {
-            if let Some((_, uid)) = m.rsplit_once('/')
-                && let Some(u) = self.get_user(account, uid).await?
-            {
-                users.push(u);
-            }
-        }
-        let marker = (members.len() == limit)
-            .then(|| members.last().cloned())
-            .flatten();
-        Ok((users, marker))
+        self.list_entities(account, after, limit).await
     }
 
     pub async fn update_user<R, E>(
@@ -284,20 +237,13 @@ impl Store {
         user_id: &str,
         f: impl FnMut(&mut User) -> Result<R, E>,
     ) -> Result<Option<Result<R, E>>, StoreError> {
-        self.update_json(&user_key(account, user_id), f).await
+        self.update_entity(account, user_id, f).await
     }
 
     /// Deletes the user record, its name and its index entry (not its keys: callers refuse
     /// deletion while keys remain, as IAM does).
     pub async fn delete_user(&self, user: &User) -> Result<(), StoreError> {
-        let txn = Txn::new()
-            .delete(user_key(&user.account_id, &user.user_id))
-            .delete(user_name_key(&user.account_id, &user.name))
-            .index_remove(
-                users_index(&user.account_id),
-                format!("{}/{}", user.name.to_lowercase(), user.user_id),
-            );
-        self.backend.commit(txn).await
+        self.backend.commit(delete_txn(user)).await
     }
 
     // ---- access keys ----
@@ -370,7 +316,7 @@ impl Store {
             .await
     }
 
-    async fn commit_unique(&self, txn: Txn) -> Result<(), StoreError> {
+    pub(crate) async fn commit_unique(&self, txn: Txn) -> Result<(), StoreError> {
         match self.backend.commit(txn).await {
             Err(StoreError::Conflict) => Err(StoreError::AlreadyExists),
             other => other,
@@ -382,7 +328,7 @@ impl Store {
 /// `0..min(2^attempt × 100 µs, 20 ms)`, so that writers contending for one record fall out of
 /// step instead of colliding again on every retry. The jitter is scheduling noise, not a
 /// security value, so it comes from std's per-call hasher seed rather than the injected `Rng`.
-async fn backoff(attempt: usize) {
+pub(crate) async fn backoff(attempt: usize) {
     use std::hash::{BuildHasher, Hasher};
     let cap_us: u64 = (100u64 << attempt.min(8)).min(20_000);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();

@@ -31,6 +31,10 @@ async fn data_survives_a_restart() {
                 created_at: "2026-11-23T00:00:00Z".into(),
                 root_password_hash: None,
                 bootstrap_admin_user_id: None,
+                root_password_changed_at: None,
+                root_mfa_devices: vec![],
+                password_policy: None,
+                credential_report_generated_at: None,
             })
             .await
             .unwrap();
@@ -44,6 +48,11 @@ async fn data_survives_a_restart() {
                 tags: vec![],
                 permissions_boundary: None,
                 attached_policies: vec![],
+                inline_policies: Default::default(),
+                groups: vec![],
+                login_profile: None,
+                mfa_devices: vec![],
+                password_last_used: None,
             })
             .await
             .unwrap();

@@ -1,13 +1,13 @@
 //! STS `GetCallerIdentity`.
 
+use super::Call;
 use crate::error::ApiError;
 use crate::xml::Xml;
-use fedgate_core::Principal;
-use fedgate_iam::Iam;
-use fedgate_iam::authz::{RequestContext, authorize, require};
+use fedgate_iam::authz::{authorize, require};
 use fedgate_sts::get_caller_identity::get_caller_identity;
 
-pub async fn run(iam: &Iam, caller: &Principal, ctx: &RequestContext) -> Result<String, ApiError> {
+pub async fn run(c: &Call<'_>) -> Result<String, ApiError> {
+    let (iam, caller, ctx) = (c.iam, c.caller, c.ctx);
     // Goes through the one authorization call site like every action (which allows it for
     // every principal, as AWS does).
     require(authorize(iam, caller, "sts:GetCallerIdentity", "*", ctx).await?)?;

@@ -2,20 +2,13 @@
 
 use super::member_list;
 use crate::error::ApiError;
-use crate::form::Params;
 use crate::xml::Xml;
-use fedgate_core::Principal;
-use fedgate_iam::Iam;
-use fedgate_iam::authz::{RequestContext, authorize, require};
+use fedgate_iam::authz::{authorize, require};
 use fedgate_policy::{Policy, PolicyKind, context_keys, parse};
 use std::collections::BTreeMap;
 
-pub async fn run(
-    iam: &Iam,
-    caller: &Principal,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub async fn run(c: &super::Call<'_>) -> Result<String, ApiError> {
+    let (iam, caller, ctx, params) = (c.iam, c.caller, c.ctx, c.params);
     require(authorize(iam, caller, "iam:GetContextKeysForCustomPolicy", "*", ctx).await?)?;
     let docs = member_list(params, "PolicyInputList");
     if docs.is_empty() {

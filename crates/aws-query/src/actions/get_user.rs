@@ -1,18 +1,11 @@
 //! IAM `GetUser`.
 
 use crate::error::ApiError;
-use crate::form::Params;
 use crate::xml::Xml;
-use fedgate_core::Principal;
-use fedgate_iam::authz::RequestContext;
-use fedgate_iam::{Iam, users};
+use fedgate_iam::users;
 
-pub async fn run(
-    iam: &Iam,
-    caller: &Principal,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub async fn run(c: &super::Call<'_>) -> Result<String, ApiError> {
+    let (iam, caller, ctx, params) = (c.iam, c.caller, c.ctx, c.params);
     let user = users::get_user(iam, caller, ctx, params.get("UserName")).await?;
     let mut x = Xml::new();
     x.open("User");
@@ -22,27 +15,7 @@ pub async fn run(
             .elem("Arn", &caller.arn().to_string())
             .elem("CreateDate", &user.created_at);
     } else {
-        x.elem("Path", &user.path)
-            .elem("UserName", &user.name)
-            .elem("UserId", &user.user_id)
-            .elem("Arn", &users::user_arn(&iam.partition, &user).to_string())
-            .elem("CreateDate", &user.created_at);
-        if let Some(b) = &user.permissions_boundary {
-            x.open("PermissionsBoundary")
-                .elem("PermissionsBoundaryType", "Policy")
-                .elem("PermissionsBoundaryArn", b)
-                .close("PermissionsBoundary");
-        }
-        if !user.tags.is_empty() {
-            x.open("Tags");
-            for t in &user.tags {
-                x.open("member")
-                    .elem("Key", &t.key)
-                    .elem("Value", &t.value)
-                    .close("member");
-            }
-            x.close("Tags");
-        }
+        super::shapes::user_fields(&mut x, &iam.partition, &user, true);
     }
     x.close("User");
     Ok(x.into_string())

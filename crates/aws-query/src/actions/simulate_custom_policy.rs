@@ -5,9 +5,7 @@ use super::member_list;
 use crate::error::ApiError;
 use crate::form::Params;
 use crate::xml::Xml;
-use fedgate_core::Principal;
-use fedgate_iam::Iam;
-use fedgate_iam::authz::{RequestContext, authorize, require};
+use fedgate_iam::authz::{authorize, require};
 use fedgate_policy::{
     Context, Effect, Policy, PolicyError, PolicyKind, PolicySet, PolicyType, Position, Request,
     context_keys, evaluate, parse, statement_positions,
@@ -67,12 +65,8 @@ fn context(params: &Params) -> Result<Context, ApiError> {
     Ok(ctx)
 }
 
-pub async fn run(
-    iam: &Iam,
-    caller: &Principal,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub async fn run(c: &super::Call<'_>) -> Result<String, ApiError> {
+    let (iam, caller, ctx, params) = (c.iam, c.caller, c.ctx, c.params);
     require(authorize(iam, caller, "iam:SimulateCustomPolicy", "*", ctx).await?)?;
     let identity = policies(params, "PolicyInputList", PolicyKind::Managed)?;
     if identity.is_empty() {

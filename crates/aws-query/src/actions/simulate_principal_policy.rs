@@ -4,9 +4,8 @@
 use super::required;
 use super::simulate_custom_policy::{evaluation_results, input_documents, policies};
 use crate::error::ApiError;
-use crate::form::Params;
 use fedgate_core::{Arn, Principal};
-use fedgate_iam::authz::{RequestContext, authorize, require, user_policies};
+use fedgate_iam::authz::{authorize, require, user_policies};
 use fedgate_iam::{Iam, IamError};
 use fedgate_policy::{PolicyKind, PolicySet};
 use fedgate_store::model::User;
@@ -33,12 +32,8 @@ async fn source_user(iam: &Iam, caller: &Principal, arn: &str) -> Result<User, A
         .ok_or_else(missing)
 }
 
-pub async fn run(
-    iam: &Iam,
-    caller: &Principal,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub async fn run(c: &super::Call<'_>) -> Result<String, ApiError> {
+    let (iam, caller, ctx, params) = (c.iam, c.caller, c.ctx, c.params);
     let source = required(params, "PolicySourceArn")?;
     require(authorize(iam, caller, "iam:SimulatePrincipalPolicy", source, ctx).await?)?;
     let user = source_user(iam, caller, source).await?;
@@ -80,12 +75,8 @@ pub async fn run(
     evaluation_results(params, &set, caller_arn, &documents)
 }
 
-pub async fn context_keys_for_principal(
-    iam: &Iam,
-    caller: &Principal,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub async fn context_keys_for_principal(c: &super::Call<'_>) -> Result<String, ApiError> {
+    let (iam, caller, ctx, params) = (c.iam, c.caller, c.ctx, c.params);
     let source = required(params, "PolicySourceArn")?;
     require(
         authorize(

@@ -1,0 +1,5 @@
+//! Access-key actions.
+
+use super::ActionDef;
+
+pub const ACTIONS: &[ActionDef] = &[];

@@ -1,0 +1,5 @@
+//! Credential-report actions.
+
+use super::ActionDef;
+
+pub const ACTIONS: &[ActionDef] = &[];

@@ -1,0 +1,5 @@
+//! IAM group actions.
+
+use super::ActionDef;
+
+pub const ACTIONS: &[ActionDef] = &[];

@@ -1,0 +1,5 @@
+//! Login-profile and ChangePassword actions.
+
+use super::ActionDef;
+
+pub const ACTIONS: &[ActionDef] = &[];

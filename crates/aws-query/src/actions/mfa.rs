@@ -1,0 +1,5 @@
+//! MFA device actions.
+
+use super::ActionDef;
+
+pub const ACTIONS: &[ActionDef] = &[];

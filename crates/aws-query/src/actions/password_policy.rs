@@ -1,0 +1,5 @@
+//! Account password-policy actions.
+
+use super::ActionDef;
+
+pub const ACTIONS: &[ActionDef] = &[];

@@ -1,0 +1,5 @@
+//! IAM role actions.
+
+use super::ActionDef;
+
+pub const ACTIONS: &[ActionDef] = &[];

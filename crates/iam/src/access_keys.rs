@@ -1,0 +1,1 @@
+//! Access keys: Create/List/Update/Delete, GetAccessKeyLastUsed; at most two per user.

@@ -1,0 +1,1 @@
+//! Account-level actions: aliases, GetAccountSummary, GetAccountAuthorizationDetails, further accounts.

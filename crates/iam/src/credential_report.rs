@@ -1,0 +1,1 @@
+//! The credential report: GenerateCredentialReport/GetCredentialReport in AWS's CSV columns.

@@ -1,0 +1,1 @@
+//! IAM groups: Create/Get/List/Update/Delete, membership (AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser).

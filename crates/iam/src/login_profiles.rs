@@ -1,0 +1,1 @@
+//! Console passwords: login profiles, ChangePassword, password history and expiry.

@@ -1,0 +1,1 @@
+//! Virtual MFA devices: create, enable, deactivate, resync, list, delete; root MFA.

@@ -1,0 +1,1 @@
+//! Customer-managed policies and versions, attaching managed policies, inline policies, quotas.

@@ -1,0 +1,1 @@
+//! IAM roles: Create/Get/List/Update/UpdateAssumeRolePolicy/Delete, tags, permissions boundaries.
