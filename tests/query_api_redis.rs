@@ -3,8 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-#[path = "../crates/store-redis/tests/support/mod.rs"]
-mod redis_support;
+use common::redis_support;
 
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use fedgate_server::config::StoreKind;

@@ -10,6 +10,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 use tokio::sync::oneshot;
 
+#[path = "../../crates/store-redis/tests/support/mod.rs"]
+pub mod redis_support;
+
 pub struct Harness {
     pub url: String,
     pub admin: Bootstrapped,
@@ -76,6 +79,56 @@ pub async fn start_with(edit: impl FnOnce(&mut Config)) -> Harness {
         stop: Some(tx),
         _dir: dir,
     }
+}
+
+/// A harness on the Redis backend, with its own `redis-server` (stopped on drop).
+pub struct OnRedis {
+    pub h: Harness,
+    pub redis: redis_support::RedisServer,
+    _kek: tempfile::TempDir,
+}
+
+pub async fn start_on_redis() -> OnRedis {
+    let redis = redis_support::RedisServer::start();
+    let kek_dir = tempfile::tempdir().unwrap();
+    let kek = kek_dir.path().join("kek");
+    std::fs::write(
+        &kek,
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+    )
+    .unwrap();
+    let url = redis.url();
+    let h = start_with(move |c| {
+        c.store.kind = fedgate_server::config::StoreKind::Redis;
+        c.store.redis_url = Some(url);
+        c.kek_file = Some(kek);
+    })
+    .await;
+    OnRedis {
+        h,
+        redis,
+        _kek: kek_dir,
+    }
+}
+
+/// `both_backends!(name, scenario)` makes module `name` with two tests, `embedded` and `redis`,
+/// each running `async fn scenario(h: &Harness)` against a fresh gateway on that backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $scenario:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                let h = $crate::common::start().await;
+                $scenario(&h).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                let r = $crate::common::start_on_redis().await;
+                $scenario(&r.h).await;
+            }
+        }
+    };
 }
 
 impl Harness {
