@@ -66,6 +66,12 @@ impl Arn {
         Arn::iam(partition, account, format!("user{path}{name}"))
     }
 
+    /// `arn:{partition}:iam::{account}:{kind}{path}{name}` for `kind` = `group`, `role`,
+    /// `policy`, `mfa`; `path` starts and ends with `/`.
+    pub fn iam_entity(partition: &str, account: &str, kind: &str, path: &str, name: &str) -> Arn {
+        Arn::iam(partition, account, format!("{kind}{path}{name}"))
+    }
+
     /// `arn:{partition}:iam::{account}:root`
     pub fn root(partition: &str, account: &str) -> Arn {
         Arn::iam(partition, account, "root")

@@ -21,6 +21,7 @@ pub mod mfa;
 pub mod password;
 pub mod password_policy;
 pub mod policies;
+pub mod policy_ref;
 pub mod roles;
 pub mod totp;
 pub mod users;

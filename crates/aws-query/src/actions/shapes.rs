@@ -112,3 +112,16 @@ pub fn tag_params(params: &Params) -> Vec<Tag> {
 pub fn tag_keys(params: &Params) -> Vec<&str> {
     member_list(params, "TagKeys")
 }
+
+/// A policy document as IAM returns it (GetRole's `AssumeRolePolicyDocument`,
+/// GetPolicyVersion's `Document`, Get*Policy's `PolicyDocument`): URL-encoded per RFC 3986.
+pub fn url_encoded(doc: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    // RFC 3986 unreserved characters stay as they are.
+    const SET: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(doc, SET).to_string()
+}
