@@ -8,7 +8,8 @@
     reason = "a test suite"
 )]
 
-use crate::model::{AccessKey, Account, KeyOwner, KeyStatus, Session, User};
+use crate::entities::entity_key;
+use crate::model::{AccessKey, Account, Group, KeyOwner, KeyStatus, ManagedPolicy, Session, User};
 use crate::{Store, StoreError, Txn};
 use fedgate_core::{AccessKeyId, AccountId, Clock, Rng, SystemClock, SystemRng};
 use std::time::Duration;
@@ -22,7 +23,9 @@ macro_rules! conformance_suite {
             get_put_and_versions, checks_are_atomic, delete_and_absent, expiry,
             index_order_and_paging, accounts_and_aliases, users_unique_case_insensitive,
             concurrent_updates_lose_nothing, concurrent_creates_one_wins, access_keys, sessions,
-            account_with_user_is_atomic, first_start_is_claimed_once);
+            account_with_user_is_atomic, first_start_is_claimed_once,
+            entities_rename_keeps_names_unique, entity_pair_updates_are_atomic,
+            entity_delete_is_version_checked);
     };
     (@cases $factory:path, $($name:ident),* $(,)?) => {
         $(
@@ -517,4 +520,211 @@ pub async fn first_start_is_claimed_once(store: &Store) {
     }
     assert_eq!(won, 1);
     assert!(!store.claim_first_start().await.unwrap());
+}
+
+fn group(account: &AccountId, name: &str) -> Group {
+    let rng = SystemRng::new();
+    Group {
+        account_id: account.clone(),
+        group_id: format!(
+            "AGPA{}",
+            rng.string_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 17)
+        ),
+        name: name.into(),
+        path: "/".into(),
+        created_at: "2026-11-23T00:00:00Z".into(),
+        attached_policies: vec![],
+        inline_policies: Default::default(),
+    }
+}
+
+/// Renaming moves the unique name: the old name is free, the new one taken (whatever its
+/// case), a taken name refuses the rename and changes nothing, and the name index follows.
+pub async fn entities_rename_keeps_names_unique(store: &Store) {
+    let acct = account();
+    let (dev, ops) = (group(&acct, "dev"), group(&acct, "ops"));
+    store.create_entity(&dev, Txn::new()).await.unwrap();
+    store.create_entity(&ops, Txn::new()).await.unwrap();
+    let taken = store
+        .rename_entity::<Group, (), (), _>(&acct, &dev.group_id, "OPS", |_| Ok(((), Txn::new())))
+        .await;
+    assert!(matches!(taken, Err(StoreError::AlreadyExists)), "{taken:?}");
+    store
+        .rename_entity::<Group, (), (), _>(&acct, &dev.group_id, "Builders", |g| {
+            g.path = "/eng/".into();
+            Ok(((), Txn::new()))
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .get_entity_by_name::<Group>(&acct, "dev")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let renamed = store
+        .get_entity_by_name::<Group>(&acct, "builders")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.path.as_str()),
+        ("Builders", "/eng/")
+    );
+    // Only the case changes: allowed, and still one entry in the index.
+    store
+        .rename_entity::<Group, (), (), _>(&acct, &dev.group_id, "BUILDERS", |_| {
+            Ok(((), Txn::new()))
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let (all, _) = store.list_entities::<Group>(&acct, None, 10).await.unwrap();
+    assert_eq!(
+        all.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        ["BUILDERS", "ops"]
+    );
+    // The old name can be created again.
+    store
+        .create_entity(&group(&acct, "dev"), Txn::new())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .rename_entity::<Group, (), (), _>(&acct, "AGPANOSUCHGROUP", "x", |_| Ok((
+                (),
+                Txn::new()
+            )))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// `update_pair` changes two records together: concurrent attachers never lose a count and
+/// never exceed a quota enforced inside the closure.
+pub async fn entity_pair_updates_are_atomic(store: &Store) {
+    let acct = account();
+    let g = group(&acct, "pair");
+    store.create_entity(&g, Txn::new()).await.unwrap();
+    let policy = ManagedPolicy {
+        account_id: acct.clone(),
+        policy_id: "ANPAPAIRTEST".into(),
+        name: "p".into(),
+        path: "/".into(),
+        created_at: "2026-11-23T00:00:00Z".into(),
+        updated_at: "2026-11-23T00:00:00Z".into(),
+        description: None,
+        default_version_id: "v1".into(),
+        versions: vec![],
+        next_version: 2,
+        attachment_count: 0,
+        boundary_usage_count: 0,
+        tags: vec![],
+    };
+    store.create_entity(&policy, Txn::new()).await.unwrap();
+    let (gk, pk) = (
+        entity_key::<Group>(&acct, &g.group_id),
+        entity_key::<ManagedPolicy>(&acct, &policy.policy_id),
+    );
+    let mut handles = Vec::new();
+    for i in 0..20 {
+        let (store, gk, pk) = (store.clone(), gk.clone(), pk.clone());
+        handles.push(tokio::spawn(async move {
+            store
+                .update_pair::<Group, ManagedPolicy, (), &str, _>(&gk, &pk, |g, p| {
+                    if g.attached_policies.len() >= 10 {
+                        return Err("quota");
+                    }
+                    g.attached_policies.push(format!("slot-{i}"));
+                    p.attachment_count += 1;
+                    Ok(((), Txn::new()))
+                })
+                .await
+                .unwrap()
+                .unwrap()
+        }));
+    }
+    let mut ok = 0;
+    for h in handles {
+        if h.await.unwrap().is_ok() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 10);
+    let g = store
+        .get_entity::<Group>(&acct, &g.group_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let p = store
+        .get_entity::<ManagedPolicy>(&acct, &policy.policy_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.attached_policies.len(), 10);
+    assert_eq!(p.attachment_count, 10);
+    assert!(
+        store
+            .update_pair::<Group, ManagedPolicy, (), (), _>(&gk, "acct/none/policy/x", |_, _| Ok((
+                (),
+                Txn::new()
+            )))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// A delete at a stale version fails and deletes nothing; at the current version it removes
+/// record, name and index entry.
+pub async fn entity_delete_is_version_checked(store: &Store) {
+    let acct = account();
+    let g = group(&acct, "gone");
+    store.create_entity(&g, Txn::new()).await.unwrap();
+    let (read, version) = store
+        .get_entity_versioned::<Group>(&acct, &g.group_id)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .update_entity::<Group, (), (), _>(&acct, &g.group_id, |g| {
+            g.attached_policies
+                .push("arn:aws:iam::aws:policy/ReadOnlyAccess".into());
+            Ok(())
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        store.delete_entity(&read, version, Txn::new()).await,
+        Err(StoreError::Conflict)
+    ));
+    let (now, v2) = store
+        .get_entity_versioned::<Group>(&acct, &g.group_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.attached_policies.len(), 1);
+    store.delete_entity(&now, v2, Txn::new()).await.unwrap();
+    assert!(
+        store
+            .get_entity_by_name::<Group>(&acct, "gone")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .list_entities::<Group>(&acct, None, 10)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
 }
