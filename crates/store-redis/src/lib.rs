@@ -175,6 +175,30 @@ impl Backend for RedisBackend {
         }
     }
 
+    /// One pipelined round trip of `HMGET`s.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Versioned>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn.clone();
+        let mut pipe = redis::pipe();
+        for k in keys {
+            pipe.cmd("HMGET").arg(self.keys.record(k)).arg("v").arg("d");
+        }
+        let rows: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> =
+            bounded(self.deadline, pipe.query_async(&mut conn)).await?;
+        rows.into_iter()
+            .map(|row| match row {
+                (None, None) => Ok(None),
+                (Some(version), Some(value)) => Ok(Some(Versioned {
+                    value,
+                    version: parse_version(&version)?,
+                })),
+                _ => Err(StoreError::corrupt("record hash lacks its version or data")),
+            })
+            .collect()
+    }
+
     async fn commit(&self, txn: Txn) -> Result<(), StoreError> {
         if txn.checks.is_empty() && txn.ops.is_empty() {
             return Ok(());

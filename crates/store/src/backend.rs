@@ -105,6 +105,15 @@ pub trait Backend: Send + Sync + 'static {
     /// The live value at `key`, or `None` if absent or expired.
     async fn get(&self, key: &str) -> Result<Option<Versioned>, StoreError>;
 
+    /// The live values at `keys`, in order (one round trip where the backend allows it).
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Versioned>>, StoreError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.get(k).await?);
+        }
+        Ok(out)
+    }
+
     /// Applies `txn` atomically.
     async fn commit(&self, txn: Txn) -> Result<(), StoreError>;
 

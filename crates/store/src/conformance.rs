@@ -25,7 +25,7 @@ macro_rules! conformance_suite {
             concurrent_updates_lose_nothing, concurrent_creates_one_wins, access_keys, sessions,
             account_with_user_is_atomic, first_start_is_claimed_once,
             entities_rename_keeps_names_unique, entity_pair_updates_are_atomic,
-            entity_delete_is_version_checked);
+            entity_delete_is_version_checked, get_many_reads_in_order);
     };
     (@cases $factory:path, $($name:ident),* $(,)?) => {
         $(
@@ -727,4 +727,30 @@ pub async fn entity_delete_is_version_checked(store: &Store) {
             .0
             .is_empty()
     );
+}
+
+/// `get_many` answers in the order asked, `None` for absent keys, with versions.
+pub async fn get_many_reads_in_order(store: &Store) {
+    let p = prefix();
+    let b = store.backend();
+    b.commit(Txn::new().put(format!("{p}/a"), b"1".to_vec()))
+        .await
+        .unwrap();
+    b.commit(Txn::new().put(format!("{p}/c"), b"3".to_vec()))
+        .await
+        .unwrap();
+    b.commit(Txn::new().put(format!("{p}/c"), b"33".to_vec()))
+        .await
+        .unwrap();
+    let keys = [format!("{p}/c"), format!("{p}/b"), format!("{p}/a")];
+    let got = b.get_many(&keys).await.unwrap();
+    let shown: Vec<Option<(Vec<u8>, u64)>> = got
+        .into_iter()
+        .map(|v| v.map(|v| (v.value, v.version)))
+        .collect();
+    assert_eq!(
+        shown,
+        [Some((b"33".to_vec(), 2)), None, Some((b"1".to_vec(), 1))]
+    );
+    assert!(b.get_many(&[]).await.unwrap().is_empty());
 }

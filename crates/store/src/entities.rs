@@ -135,13 +135,15 @@ impl Store {
             .backend()
             .index_range(&index::<T>(account), marker, limit)
             .await?;
-        let mut out = Vec::with_capacity(members.len());
-        for m in &members {
-            if let Some((_, id)) = m.rsplit_once('/')
-                && let Some(e) = self.get_entity(account, id).await?
-            {
-                out.push(e);
-            }
+        // One batched read for the whole page (a pipeline on Redis).
+        let keys: Vec<String> = members
+            .iter()
+            .filter_map(|m| m.rsplit_once('/'))
+            .map(|(_, id)| entity_key::<T>(account, id))
+            .collect();
+        let mut out = Vec::with_capacity(keys.len());
+        for v in self.backend().get_many(&keys).await?.into_iter().flatten() {
+            out.push(serde_json::from_slice(&v.value).map_err(StoreError::corrupt)?);
         }
         let next = (members.len() == limit)
             .then(|| members.last().cloned())
