@@ -58,7 +58,7 @@ async fn group_crud(h: &Harness) {
         400,
     );
     fails(
-        iam.create_group().group_name(&"g".repeat(129)).send().await,
+        iam.create_group().group_name("g".repeat(129)).send().await,
         "ValidationError",
         400,
     );
@@ -88,7 +88,12 @@ async fn group_crud(h: &Harness) {
         .send()
         .await
         .unwrap();
-    let got = iam.get_group().group_name("Developers").send().await.unwrap();
+    let got = iam
+        .get_group()
+        .group_name("Developers")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         got.group().unwrap().arn(),
         "arn:aws:iam::123456789012:group/Developers"
@@ -107,7 +112,11 @@ async fn group_crud(h: &Harness) {
         "EntityAlreadyExists",
         409,
     );
-    iam.delete_group().group_name("Developers").send().await.unwrap();
+    iam.delete_group()
+        .group_name("Developers")
+        .send()
+        .await
+        .unwrap();
     fails(
         iam.delete_group().group_name("Developers").send().await,
         "NoSuchEntity",

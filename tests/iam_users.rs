@@ -72,7 +72,7 @@ async fn create_get_update_delete(h: &Harness) {
         400,
     );
     fails(
-        iam.create_user().user_name(&"x".repeat(65)).send().await,
+        iam.create_user().user_name("x".repeat(65)).send().await,
         "ValidationError",
         400,
     );
@@ -159,7 +159,11 @@ async fn list_users_pages(h: &Harness) {
             .await
             .unwrap();
     }
-    iam.create_user().user_name("p-0-other").send().await.unwrap();
+    iam.create_user()
+        .user_name("p-0-other")
+        .send()
+        .await
+        .unwrap();
     let mut seen = vec![];
     let mut marker: Option<String> = None;
     let mut pages = 0;
@@ -238,7 +242,12 @@ async fn delete_conflicts(h: &Harness) {
     );
 
     // A user with an attached policy (set in the store; attaching is another action family).
-    let out = iam.create_user().user_name("attached").send().await.unwrap();
+    let out = iam
+        .create_user()
+        .user_name("attached")
+        .send()
+        .await
+        .unwrap();
     let id = out.user().unwrap().user_id().to_owned();
     let store = &h.app.iam.store;
     store

@@ -248,9 +248,9 @@ pub async fn resolve_boundary(
         Ok(None) => Err(IamError::NoSuchEntity(format!(
             "Scope ARN: {arn} does not exist or is not attachable."
         ))),
-        Err(IamError::Validation(_)) => Err(IamError::InvalidInput(format!(
-            "ARN {arn} is not valid."
-        ))),
+        Err(IamError::Validation(_)) => {
+            Err(IamError::InvalidInput(format!("ARN {arn} is not valid.")))
+        }
         Err(e) => Err(e),
     }
 }
@@ -274,12 +274,12 @@ pub async fn boundary_count_txn(
     else {
         return Ok(Txn::new());
     };
-    let count = i64::from(p.boundary_usage_count).saturating_add(delta).max(0);
+    let count = i64::from(p.boundary_usage_count)
+        .saturating_add(delta)
+        .max(0);
     p.boundary_usage_count = u32::try_from(count).unwrap_or(u32::MAX);
     let key = entity_key::<ManagedPolicy>(account, &p.policy_id);
-    Ok(Txn::new()
-        .check_version(&key, version)
-        .put(&key, json(&p)?))
+    Ok(Txn::new().check_version(&key, version).put(&key, json(&p)?))
 }
 
 /// Creates `e`, counting its permissions boundary (if any) on the policy in the same commit.

@@ -43,10 +43,7 @@ pub async fn authorized_group(
 ) -> Result<Group, IamError> {
     validate_name("groupName", name, 128)?;
     let account = caller.account();
-    let found = iam
-        .store
-        .get_entity_by_name::<Group>(account, name)
-        .await?;
+    let found = iam.store.get_entity_by_name::<Group>(account, name).await?;
     let arn = match &found {
         Some(g) => group_arn(&iam.partition, g),
         None => Arn::iam_entity(&iam.partition, account.as_str(), "group", "/", name),
@@ -190,9 +187,8 @@ pub async fn delete_group(
 ) -> Result<(), IamError> {
     let group = authorized_group(iam, caller, ctx, "iam:DeleteGroup", name).await?;
     let account = caller.account();
-    let conflict = |what: &str| {
-        IamError::DeleteConflict(format!("Cannot delete entity, must {what} first."))
-    };
+    let conflict =
+        |what: &str| IamError::DeleteConflict(format!("Cannot delete entity, must {what} first."));
     for _ in 0..RETRIES {
         let Some((g, version)) = iam
             .store

@@ -49,9 +49,9 @@ pub fn validate_description(d: &str) -> Result<(), IamError> {
             "1 validation error detected: Value '{d}' at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000"
         )));
     }
-    let ok = d.chars().all(|c| {
-        matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}')
-    });
+    let ok = d.chars().all(
+        |c| matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'),
+    );
     if !ok {
         return Err(IamError::Validation(format!(
             "1 validation error detected: Value '{d}' at 'description' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"
@@ -268,9 +268,8 @@ pub async fn delete_role(
 ) -> Result<(), IamError> {
     let role = authorized_role(iam, caller, ctx, "iam:DeleteRole", name).await?;
     let account = caller.account();
-    let conflict = |what: &str| {
-        IamError::DeleteConflict(format!("Cannot delete entity, must {what} first."))
-    };
+    let conflict =
+        |what: &str| IamError::DeleteConflict(format!("Cannot delete entity, must {what} first."));
     for _ in 0..RETRIES {
         let Some((r, version)) = iam
             .store

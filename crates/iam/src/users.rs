@@ -4,9 +4,9 @@
 
 use crate::authz::{RequestContext, authorize, require};
 use crate::entity_rules::{
-    self as rules, RETRIES, boundary_count_txn, create_with_boundary, merge_tags, now,
-    remove_tags, resolve_boundary, set_boundary, tag_page, validate_name, validate_path,
-    validate_tag_keys, validate_tags,
+    self as rules, RETRIES, boundary_count_txn, create_with_boundary, merge_tags, now, remove_tags,
+    resolve_boundary, set_boundary, tag_page, validate_name, validate_path, validate_tag_keys,
+    validate_tags,
 };
 use crate::{Iam, IamError};
 use fedgate_core::{Arn, Principal, UniqueId, UniqueIdKind};

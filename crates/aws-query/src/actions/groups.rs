@@ -119,7 +119,6 @@ async fn list_groups_for_user(c: &Call<'_>) -> Result<String, ApiError> {
     let user = required(c.params, "UserName")?;
     let pg = page(c.params)?;
     let (list, next) =
-        groups::list_groups_for_user(c.iam, c.caller, c.ctx, user, pg.marker, pg.max_items)
-            .await?;
+        groups::list_groups_for_user(c.iam, c.caller, c.ctx, user, pg.marker, pg.max_items).await?;
     Ok(group_list(&c.iam.partition, &list, next.as_deref()))
 }

@@ -18,7 +18,12 @@ pub const ACTIONS: &[ActionDef] = &[
     action!("ListRoles", Iam, Read, list_roles),
     action!("UpdateRole", Iam, Write, update_role),
     action!("UpdateRoleDescription", Iam, Write, update_role_description),
-    action!("UpdateAssumeRolePolicy", Iam, Write, update_assume_role_policy),
+    action!(
+        "UpdateAssumeRolePolicy",
+        Iam,
+        Write,
+        update_assume_role_policy
+    ),
     action!("DeleteRole", Iam, Write, delete_role),
     action!("TagRole", Iam, Write, tag_role),
     action!("UntagRole", Iam, Write, untag_role),

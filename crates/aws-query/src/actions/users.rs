@@ -70,8 +70,7 @@ async fn update_user(c: &Call<'_>) -> Result<String, ApiError> {
     let p = c.params;
     let name = required(p, "UserName")?;
     let new_name = p.get("NewUserName");
-    let user = users::update_user(c.iam, c.caller, c.ctx, name, p.get("NewPath"), new_name)
-        .await?;
+    let user = users::update_user(c.iam, c.caller, c.ctx, name, p.get("NewPath"), new_name).await?;
     if new_name.is_some() {
         // Cached principals of the user's keys carry the old name: drop them.
         let owner = KeyOwner::User {
