@@ -389,3 +389,60 @@ async fn unauthorized_caller(h: &Harness) {
     fails(nobody.list_groups().send().await, "AccessDenied", 403);
 }
 both_backends!(access_denied, super::unauthorized_caller);
+
+/// The 10-groups quota holds under concurrent adds: the count is checked inside the atomic
+/// update, so exactly one of eleven simultaneous adds is refused.
+async fn concurrent_adds_respect_quota(h: &Harness) {
+    let iam = admin(h);
+    iam.create_user().user_name("racer").send().await.unwrap();
+    for i in 0..11 {
+        iam.create_group()
+            .group_name(format!("c{i:02}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let adds = (0..11).map(|i| {
+        let iam = iam.clone();
+        tokio::spawn(async move {
+            iam.add_user_to_group()
+                .group_name(format!("c{i:02}"))
+                .user_name("racer")
+                .send()
+                .await
+                .map_err(|e| e.code().map(str::to_owned))
+        })
+    });
+    let mut ok = 0;
+    let mut limited = 0;
+    for a in adds.collect::<Vec<_>>() {
+        match a.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(code) => {
+                assert_eq!(code.as_deref(), Some("LimitExceeded"));
+                limited += 1;
+            }
+        }
+    }
+    assert_eq!((ok, limited), (10, 1));
+    let mine = iam
+        .list_groups_for_user()
+        .user_name("racer")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.groups().len(), 10);
+    // Every group with the user as a member is one of its groups, and vice versa.
+    let mut members = 0;
+    for i in 0..11 {
+        let g = iam
+            .get_group()
+            .group_name(format!("c{i:02}"))
+            .send()
+            .await
+            .unwrap();
+        members += g.users().len();
+    }
+    assert_eq!(members, 10);
+}
+both_backends!(concurrent_quota, super::concurrent_adds_respect_quota);

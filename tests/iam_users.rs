@@ -492,3 +492,77 @@ async fn unauthorized_caller(h: &Harness) {
     );
 }
 both_backends!(access_denied, super::unauthorized_caller);
+
+/// A customer-managed policy used as a boundary counts its users and roles
+/// (`boundary_usage_count`), moved in the same commit as the boundary itself.
+async fn boundary_usage_is_counted(h: &Harness) {
+    use fedgate_store::model::{ManagedPolicy, PolicyVersion};
+    let store = &h.app.iam.store;
+    let account = &h.admin.account_id;
+    let policy = ManagedPolicy {
+        account_id: account.clone(),
+        policy_id: "ANPATESTBOUNDARY0001".into(),
+        name: "Boundary".into(),
+        path: "/".into(),
+        created_at: "2026-11-23T00:00:00Z".into(),
+        updated_at: "2026-11-23T00:00:00Z".into(),
+        description: None,
+        default_version_id: "v1".into(),
+        versions: vec![PolicyVersion {
+            version_id: "v1".into(),
+            document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into(),
+            created_at: "2026-11-23T00:00:00Z".into(),
+        }],
+        next_version: 2,
+        attachment_count: 0,
+        boundary_usage_count: 0,
+        tags: vec![],
+    };
+    store
+        .create_entity(&policy, fedgate_store::Txn::new())
+        .await
+        .unwrap();
+    let count = || async {
+        store
+            .get_entity::<ManagedPolicy>(account, "ANPATESTBOUNDARY0001")
+            .await
+            .unwrap()
+            .unwrap()
+            .boundary_usage_count
+    };
+    let arn = "arn:aws:iam::123456789012:policy/Boundary";
+    let iam = admin(h);
+    iam.create_user()
+        .user_name("b1")
+        .permissions_boundary(arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count().await, 1);
+    iam.create_user().user_name("b2").send().await.unwrap();
+    iam.put_user_permissions_boundary()
+        .user_name("b2")
+        .permissions_boundary(arn)
+        .send()
+        .await
+        .unwrap();
+    // Setting the same boundary again counts nothing.
+    iam.put_user_permissions_boundary()
+        .user_name("b2")
+        .permissions_boundary(arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count().await, 2);
+    // Switching to another policy uncounts this one.
+    iam.put_user_permissions_boundary()
+        .user_name("b2")
+        .permissions_boundary("arn:aws:iam::aws:policy/ReadOnlyAccess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count().await, 1);
+    iam.delete_user().user_name("b1").send().await.unwrap();
+    assert_eq!(count().await, 0);
+}
+both_backends!(boundary_count, super::boundary_usage_is_counted);
