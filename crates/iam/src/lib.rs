@@ -13,6 +13,7 @@ pub mod authz;
 pub mod bootstrap;
 pub mod credential_report;
 mod credentials;
+pub mod entity_rules;
 mod error;
 pub mod groups;
 pub mod login_profiles;
