@@ -119,12 +119,20 @@ async fn lifecycle(h: &Harness) {
     );
     let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert!(body.contains(&id), "{body}");
-    assert!(!body.contains(&secret) && !body.contains("SecretAccessKey"), "{body}");
+    assert!(
+        !body.contains(&secret) && !body.contains("SecretAccessKey"),
+        "{body}"
+    );
 
     // The new key signs requests: alice may read her own last-used record? She has no
     // policies, so she is denied — but authenticated (AccessDenied, not InvalidClientTokenId).
     let alice = h.iam(&id, &secret);
-    let denied = alice.get_user().user_name("admin").send().await.unwrap_err();
+    let denied = alice
+        .get_user()
+        .user_name("admin")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&denied), "AccessDenied");
     // That request was her key's first use: GetAccessKeyLastUsed shows iam and the region.
     let used = admin
@@ -139,7 +147,12 @@ async fn lifecycle(h: &Harness) {
     assert_eq!(lu.region(), "us-east-1");
     assert!(lu.last_used_date().is_some());
     // Through STS the same key works too.
-    let who = h.sts(&id, &secret).get_caller_identity().send().await.unwrap();
+    let who = h
+        .sts(&id, &secret)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(who.arn(), Some("arn:aws:iam::123456789012:user/alice"));
 
     // Second key fine, third refused with AWS's quota message.
@@ -211,7 +224,12 @@ async fn lifecycle(h: &Harness) {
         .send()
         .await
         .unwrap();
-    let e = alice.get_user().user_name("admin").send().await.unwrap_err();
+    let e = alice
+        .get_user()
+        .user_name("admin")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "InvalidClientTokenId");
     assert_eq!(status(&e), 403);
     let listed = admin
@@ -235,7 +253,14 @@ async fn lifecycle(h: &Harness) {
         .await
         .unwrap();
     assert_eq!(
-        code(&alice.get_user().user_name("admin").send().await.unwrap_err()),
+        code(
+            &alice
+                .get_user()
+                .user_name("admin")
+                .send()
+                .await
+                .unwrap_err()
+        ),
         "AccessDenied"
     );
 
@@ -248,7 +273,14 @@ async fn lifecycle(h: &Harness) {
         .await
         .unwrap();
     assert_eq!(
-        code(&alice.get_user().user_name("admin").send().await.unwrap_err()),
+        code(
+            &alice
+                .get_user()
+                .user_name("admin")
+                .send()
+                .await
+                .unwrap_err()
+        ),
         "InvalidClientTokenId"
     );
     let again = admin
@@ -375,7 +407,12 @@ async fn root_keys(h: &Harness) {
         k2.access_key_id().to_owned(),
         k2.secret_access_key().to_owned(),
     );
-    let who = h.sts(&id2, &secret2).get_caller_identity().send().await.unwrap();
+    let who = h
+        .sts(&id2, &secret2)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(who.arn(), Some("arn:aws:iam::123456789012:root"));
     let listed = root.list_access_keys().send().await.unwrap();
     assert_eq!(listed.access_key_metadata().len(), 2);

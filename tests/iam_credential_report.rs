@@ -133,7 +133,10 @@ async fn report(h: &Harness) {
     let k2 = (uma[13], uma[16], uma[17]);
     let mut keys = [k1, k2];
     keys.sort();
-    assert_eq!(keys, [("false", "us-east-1", "iam"), ("true", "N/A", "N/A")]);
+    assert_eq!(
+        keys,
+        [("false", "us-east-1", "iam"), ("true", "N/A", "N/A")]
+    );
     assert_eq!(&uma[18..], ["false", "N/A", "false", "N/A"]);
 
     // A user without permission may not generate or read it.
@@ -144,7 +147,10 @@ async fn report(h: &Harness) {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.as_service_error().and_then(|s| s.code()), Some("AccessDenied"));
+    assert_eq!(
+        e.as_service_error().and_then(|s| s.code()),
+        Some("AccessDenied")
+    );
 
     // A report over four hours old has expired; generating makes a new one.
     let old = serde_json::json!({ "generated_at": "2020-01-01T00:00:00Z", "csv": "old" });

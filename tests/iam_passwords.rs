@@ -42,7 +42,11 @@ async fn password_policy(h: &Harness) {
         message(&e),
         "The Password Policy with domain name 123456789012 cannot be found."
     );
-    let e = iam.delete_account_password_policy().send().await.unwrap_err();
+    let e = iam
+        .delete_account_password_policy()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "NoSuchEntity");
 
     // Omitted fields take AWS's defaults.
@@ -53,7 +57,7 @@ async fn password_policy(h: &Harness) {
     assert!(!p.require_symbols() && !p.require_numbers());
     assert!(!p.require_uppercase_characters() && !p.require_lowercase_characters());
     assert!(!p.allow_users_to_change_password());
-    assert_eq!(p.expire_passwords(), false);
+    assert!(!p.expire_passwords());
     assert_eq!(p.max_password_age(), None);
     assert_eq!(p.password_reuse_prevention(), None);
     assert_eq!(p.hard_expiry(), Some(false));
@@ -96,7 +100,10 @@ async fn password_policy(h: &Harness) {
     }
     // A refused update changed nothing.
     let p = iam.get_account_password_policy().send().await.unwrap();
-    assert_eq!(p.password_policy().unwrap().minimum_password_length(), Some(12));
+    assert_eq!(
+        p.password_policy().unwrap().minimum_password_length(),
+        Some(12)
+    );
 
     iam.delete_account_password_policy().send().await.unwrap();
     let e = iam.get_account_password_policy().send().await.unwrap_err();
@@ -160,7 +167,12 @@ async fn login_profiles(h: &Harness) {
     assert_eq!(code(&e), "EntityAlreadyExists");
     assert_eq!(status(&e), 409);
 
-    let got = iam.get_login_profile().user_name("pat").send().await.unwrap();
+    let got = iam
+        .get_login_profile()
+        .user_name("pat")
+        .send()
+        .await
+        .unwrap();
     assert!(got.login_profile().unwrap().password_reset_required());
     iam.update_login_profile()
         .user_name("pat")
@@ -168,7 +180,12 @@ async fn login_profiles(h: &Harness) {
         .send()
         .await
         .unwrap();
-    let got = iam.get_login_profile().user_name("pat").send().await.unwrap();
+    let got = iam
+        .get_login_profile()
+        .user_name("pat")
+        .send()
+        .await
+        .unwrap();
     assert!(!got.login_profile().unwrap().password_reset_required());
     let e = iam
         .update_login_profile()
@@ -198,7 +215,11 @@ async fn login_profiles(h: &Harness) {
     assert!(profile.password_hash.starts_with("$argon2id$"));
     assert_eq!(profile.history.len(), 1);
 
-    iam.delete_login_profile().user_name("pat").send().await.unwrap();
+    iam.delete_login_profile()
+        .user_name("pat")
+        .send()
+        .await
+        .unwrap();
     let e = iam
         .delete_login_profile()
         .user_name("pat")
@@ -308,7 +329,12 @@ async fn change_password(h: &Harness) {
     assert_eq!(code(&e), "PasswordPolicyViolation");
     change("Pass-word-A1", "Pass-word-B1").await.unwrap();
     // Changing clears PasswordResetRequired.
-    let got = iam.get_login_profile().user_name("rita").send().await.unwrap();
+    let got = iam
+        .get_login_profile()
+        .user_name("rita")
+        .send()
+        .await
+        .unwrap();
     assert!(!got.login_profile().unwrap().password_reset_required());
     // The old password no longer verifies.
     let e = change("Pass-word-A1", "Pass-word-C1").await.unwrap_err();

@@ -30,7 +30,7 @@ pub const LAST_USED_GRANULARITY_SECS: i64 = 300;
 #[derive(Debug, Clone)]
 pub enum KeyTarget {
     Root,
-    User(User),
+    User(Box<User>),
 }
 
 impl KeyTarget {
@@ -86,7 +86,9 @@ pub async fn resolve_target(
         None => Arn::user(caller.partition(), account.as_str(), "/", &name),
     };
     require(authorize(iam, caller, action, &resource.to_string(), ctx).await?)?;
-    found.map(KeyTarget::User).ok_or_else(|| no_such_user(&name))
+    found
+        .map(|u| KeyTarget::User(Box::new(u)))
+        .ok_or_else(|| no_such_user(&name))
 }
 
 /// AWS's `AccessKeyId` constraint: 16–128 characters of `[\w]`.
@@ -326,7 +328,12 @@ pub async fn get_access_key_last_used(
             let user = iam.store.get_user(caller.account(), user_id).await?;
             let arn = match &user {
                 Some(u) => user_arn(caller.partition(), u),
-                None => Arn::user(caller.partition(), caller.account().as_str(), "/", user_name),
+                None => Arn::user(
+                    caller.partition(),
+                    caller.account().as_str(),
+                    "/",
+                    user_name,
+                ),
             };
             let name = user.map_or_else(|| user_name.clone(), |u| u.name);
             (arn.to_string(), Some(name))
@@ -378,7 +385,10 @@ mod tests {
     fn status_values() {
         assert_eq!(parse_status("Active").unwrap(), KeyStatus::Active);
         assert_eq!(parse_status("Inactive").unwrap(), KeyStatus::Inactive);
-        assert!(matches!(parse_status("active"), Err(IamError::Validation(_))));
+        assert!(matches!(
+            parse_status("active"),
+            Err(IamError::Validation(_))
+        ));
     }
 
     #[test]

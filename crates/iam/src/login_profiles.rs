@@ -99,7 +99,7 @@ async fn target_user(
     action: &str,
 ) -> Result<User, IamError> {
     match resolve_target(iam, caller, ctx, user_name, action).await? {
-        KeyTarget::User(u) => Ok(u),
+        KeyTarget::User(u) => Ok(*u),
         KeyTarget::Root => Err(IamError::Validation(
             "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null".into(),
         )),

@@ -85,8 +85,7 @@ pub fn validate_password_shape(password: &Secret, field: &str) -> Result<(), Iam
     let p = password.expose();
     let n = p.chars().count();
     let ok = (1..=128).contains(&n)
-        && p
-            .chars()
+        && p.chars()
             .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FF}'));
     if ok {
         Ok(())
@@ -114,7 +113,10 @@ pub fn password_violations(policy: Option<&PasswordPolicy>, password: &str) -> V
                     "Password should have a minimum length of {DEFAULT_MINIMUM_LENGTH}"
                 ));
             }
-            let kinds = [upper, lower, number, symbol].iter().filter(|k| **k).count();
+            let kinds = [upper, lower, number, symbol]
+                .iter()
+                .filter(|k| **k)
+                .count();
             if kinds < 3 {
                 out.push(
                     "Password should have at least three of the following: uppercase letters, lowercase letters, numbers, and symbols (! @ # $ % ^ & * ( ) _ + - = [ ] { } | ')".into(),
@@ -259,7 +261,10 @@ mod tests {
     #[test]
     fn each_rule_fails_alone() {
         let p = strict();
-        only(password_violations(Some(&p), "Abcdef1!"), "minimum length of 10");
+        only(
+            password_violations(Some(&p), "Abcdef1!"),
+            "minimum length of 10",
+        );
         only(password_violations(Some(&p), "ABCDEFGH1!"), "lowercase");
         only(password_violations(Some(&p), "abcdefgh1!"), "uppercase");
         only(password_violations(Some(&p), "Abcdefghi!"), "number");
@@ -297,7 +302,10 @@ mod tests {
             hard_expiry: false,
         };
         assert!(password_violations(Some(&p), "aaaaaa").is_empty());
-        only(password_violations(Some(&p), "aaaaa"), "minimum length of 6");
+        only(
+            password_violations(Some(&p), "aaaaa"),
+            "minimum length of 6",
+        );
     }
 
     #[test]
@@ -305,7 +313,10 @@ mod tests {
         assert!(password_violations(None, "Abcdefg1").is_empty());
         assert!(password_violations(None, "abcdefg1!").is_empty());
         only(password_violations(None, "Abcde1!"), "minimum length of 8");
-        only(password_violations(None, "abcdefgh1"), "three of the following");
+        only(
+            password_violations(None, "abcdefgh1"),
+            "three of the following",
+        );
         assert_eq!(password_violations(None, "abc").len(), 2);
     }
 
@@ -328,7 +339,10 @@ mod tests {
         let p = policy_from_request(&PasswordPolicyRequest::default()).unwrap();
         assert_eq!(p.minimum_password_length, 6);
         assert!(!p.require_symbols && !p.allow_users_to_change_password && !p.hard_expiry);
-        assert_eq!((p.max_password_age, p.password_reuse_prevention), (None, None));
+        assert_eq!(
+            (p.max_password_age, p.password_reuse_prevention),
+            (None, None)
+        );
     }
 
     #[test]
