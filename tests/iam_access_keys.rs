@@ -124,8 +124,8 @@ async fn lifecycle(h: &Harness) {
         "{body}"
     );
 
-    // The new key signs requests: alice may read her own last-used record? She has no
-    // policies, so she is denied — but authenticated (AccessDenied, not InvalidClientTokenId).
+    // The new key signs requests: alice has no policies, so she is denied — but she is
+    // authenticated (AccessDenied, not InvalidClientTokenId).
     let alice = h.iam(&id, &secret);
     let denied = alice
         .get_user()
