@@ -5,6 +5,10 @@
 //! The key → owner resolution is cached for `key_cache_ms` (default 1 s): a key deactivated or
 //! deleted through this replica stops working at once ([`Authenticator::forget_key`]); through
 //! another replica, within that bound (AWS IAM itself is eventually consistent for seconds).
+//!
+//! A successful long-term key records its last use (date, service, region) for
+//! GetAccessKeyLastUsed and the credential report — at most once per key every five minutes
+//! per process, and never failing the request when the write fails.
 
 use crate::error::ApiError;
 use fedgate_core::{AccessKeyId, Principal};
@@ -27,6 +31,8 @@ pub struct Authenticator {
     iam: Iam,
     cache: SigningKeyCache,
     resolved: RwLock<HashMap<String, (i64, Arc<ResolvedKey>)>>,
+    /// When this process last recorded (or tried to record) each key's use, Unix ms.
+    last_use_noted: RwLock<HashMap<String, i64>>,
     key_cache_ms: i64,
     max_skew: time::Duration,
     allowed_regions: Vec<String>,
@@ -61,6 +67,7 @@ impl Authenticator {
             iam,
             cache: SigningKeyCache::new(16_384),
             resolved: RwLock::new(HashMap::new()),
+            last_use_noted: RwLock::new(HashMap::new()),
             key_cache_ms: i64::from(key_cache_ms),
             max_skew,
             allowed_regions,
@@ -104,6 +111,36 @@ impl Authenticator {
         Ok(Some(r))
     }
 
+    /// Records the key's last use unless this process did so within the last five minutes
+    /// (the store write itself also skips a use recorded less than five minutes ago).
+    async fn note_use(&self, id: &AccessKeyId, service: &str, region: &str) {
+        if id.is_temporary() {
+            return;
+        }
+        let now = self.iam.clock.now_millis();
+        let window = fedgate_iam::access_keys::LAST_USED_GRANULARITY_SECS * 1000;
+        let recent = self
+            .last_use_noted
+            .read()
+            .ok()
+            .and_then(|m| m.get(id.as_str()).copied())
+            .is_some_and(|t| now - t < window);
+        if recent {
+            return;
+        }
+        if let Ok(mut m) = self.last_use_noted.write() {
+            if m.len() >= RESOLVED_CAPACITY {
+                m.clear();
+            }
+            m.insert(id.as_str().to_owned(), now);
+        }
+        if let Err(e) =
+            fedgate_iam::access_keys::record_last_used(&self.iam, id, service, region).await
+        {
+            tracing::warn!(error = %e, access_key_id = %id, "could not record access key last use");
+        }
+    }
+
     /// Parses the SigV4 parts only (to learn the key id of a request that fails later).
     pub fn parse(req: &SignedRequest<'_>) -> Result<ParsedAuth, ApiError> {
         Ok(fedgate_sigv4::parse(req)?)
@@ -144,6 +181,7 @@ impl Authenticator {
             Ok::<_, ApiError>(fedgate_sigv4::signing_key_for_scope(secret.expose(), c))
         })?;
         fedgate_sigv4::verify(req, auth, &key)?;
+        self.note_use(&id, service, &cred.region).await;
         Ok(Authenticated {
             principal: resolved.principal.clone(),
             region: cred.region.clone(),

@@ -150,6 +150,9 @@ impl From<IamError> for ApiError {
             }
             IamError::ReportNotPresent(m) => ApiError::new(StatusCode::GONE, "ReportNotPresent", m),
             IamError::ReportExpired(m) => ApiError::new(StatusCode::GONE, "ReportExpired", m),
+            IamError::InvalidUserType(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "InvalidUserType", m)
+            }
             IamError::Store(s) => s.into(),
             IamError::Seal | IamError::Hash => {
                 tracing::error!(error = %e, "internal fault");

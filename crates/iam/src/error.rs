@@ -39,6 +39,10 @@ pub enum IamError {
     /// `GetCredentialReport` of a report older than four hours. HTTP 410.
     #[error("{0}")]
     ReportExpired(String),
+    /// AWS's `InvalidUserType` (400): the action is not for this kind of caller (ChangePassword
+    /// called by root), or ChangePassword's old password is wrong.
+    #[error("{0}")]
+    InvalidUserType(String),
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("sealed secret could not be opened (wrong key-encryption key?)")]
