@@ -111,12 +111,12 @@ impl PolicyCache {
             {
                 return Ok(e.policy.clone());
             }
-            if let Some(e) = g.old.remove(&key) {
-                if &*e.text == text {
-                    let p = e.policy.clone();
-                    self.insert(&mut g, key, e);
-                    return Ok(p);
-                }
+            if let Some(e) = g.old.remove(&key)
+                && &*e.text == text
+            {
+                let p = e.policy.clone();
+                self.insert(&mut g, key, e);
+                return Ok(p);
             }
         }
         // Parse outside the lock: a slow document does not hold up other requests.
