@@ -5,17 +5,24 @@
 //!   to perform this operation").
 //! - The account root user may do anything in its own account (AWS: only SCPs limit root, and
 //!   fedgate has no Organizations); nothing in another account.
-//! - An IAM user is decided by the engine over its attached managed policies, within its
-//!   permissions boundary. A policy fedgate cannot load (an ARN it does not know yet) grants
+//! - An IAM user is decided by the engine over its identity-based policies — its attached
+//!   managed policies (AWS-managed, and the default version of customer-managed ones), its
+//!   inline policies, and the attached and inline policies of every group it is in — within
+//!   its permissions boundary (AWS- or customer-managed). A policy fedgate cannot load grants
 //!   nothing; a boundary it cannot load denies everything.
+//! - Stored documents are compiled once and reused ([`crate::compiled`]).
 //!
-//! Inline policies, group policies, customer-managed policies, resource-based policies and
-//! session policies join the policy set with the IAM and STS issues.
+//! Resource-based policies and session policies join the policy set with the STS issue.
 
+use crate::policies::{Holder, HolderKind};
+use crate::policy_ref::{PolicyRef, resolve};
 use crate::{Iam, IamError};
-use fedgate_core::Principal;
 use fedgate_core::clock::iso8601;
-use fedgate_policy::{Context, Effect, PolicySet, Request, access_denied_message, evaluate};
+use fedgate_core::{AccountId, Principal};
+use fedgate_policy::{
+    Context, Effect, Policy, PolicySet, Request, access_denied_message, evaluate,
+};
+use fedgate_store::model::{Group, Role, User};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -52,7 +59,8 @@ pub async fn authorize(
     };
     match principal {
         Principal::Root { account, .. } => {
-            let own = resource_account(resource).is_none_or(|a| a == account.as_str());
+            let own = resource_account(resource)
+                .is_none_or(|a| a == account.as_str() || is_aws_managed_policy(resource));
             Ok(if own {
                 Decision::Allow
             } else {
@@ -65,7 +73,7 @@ pub async fn authorize(
             let Some(user) = iam.store.get_user(account, user_id).await? else {
                 return Ok(denied("because the user no longer exists"));
             };
-            let (identity, boundary) = match user_policies(iam, &user) {
+            let loaded = match principal_policies(iam, PolicySource::User(&user)).await? {
                 Ok(p) => p,
                 Err(reason) => return Ok(denied(reason)),
             };
@@ -90,15 +98,24 @@ pub async fn authorize(
                 context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
             }
             let set = PolicySet {
-                identity: identity
+                identity: loaded
+                    .identity
                     .iter()
-                    .map(|(l, p)| (l.clone(), p.as_ref()))
+                    .map(|p| (p.label.clone(), p.policy.as_ref()))
                     .collect(),
                 resource: None,
-                boundary: boundary.as_ref().map(|(l, p)| (l.clone(), p.as_ref())),
+                boundary: loaded
+                    .boundary
+                    .as_ref()
+                    .map(|p| (p.label.clone(), p.policy.as_ref())),
                 session: vec![],
             };
-            let req = Request::new(&principal_arn, action, resource, &context);
+            let mut req = Request::new(&principal_arn, action, resource, &context);
+            if is_aws_managed_policy(resource) {
+                // AWS-managed policies are readable and attachable in every account: IAM
+                // actions on them are decided like actions on the caller's own resources.
+                req = req.with_resource_account(account.as_str());
+            }
             let decision = evaluate(&set, &req);
             Ok(match decision.effect {
                 Effect::Allow => Decision::Allow,
@@ -112,30 +129,174 @@ pub async fn authorize(
     }
 }
 
-/// A user's identity policies and permissions boundary, compiled. A policy fedgate cannot
-/// load grants nothing; a boundary it cannot load is an error (it must deny everything).
-pub type LoadedPolicies = (
-    Vec<(String, Arc<fedgate_policy::Policy>)>,
-    Option<(String, Arc<fedgate_policy::Policy>)>,
-);
+/// One policy of a principal, compiled, with the label its statements are reported under
+/// (the policy ARN for managed policies, [`inline_label`] for inline ones) and its text (for
+/// statement positions in Simulate* results).
+#[derive(Debug, Clone)]
+pub struct LoadedPolicy {
+    pub label: String,
+    pub policy: Arc<Policy>,
+    pub document: String,
+}
 
-pub fn user_policies(
+/// A principal's identity-based policies and permissions boundary, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalPolicies {
+    pub identity: Vec<LoadedPolicy>,
+    pub boundary: Option<LoadedPolicy>,
+}
+
+/// Whose policies to load.
+#[derive(Debug, Clone, Copy)]
+pub enum PolicySource<'a> {
+    User(&'a User),
+    Group(&'a Group),
+    Role(&'a Role),
+}
+
+/// Why a principal's policies cannot be evaluated (it must be denied everything).
+pub const BOUNDARY_UNLOADABLE: &str = "because its permissions boundary could not be evaluated";
+
+/// The label of inline policy `policy` of the user, group or role `entity`:
+/// `{user|group|role}_{entity}_{policy}`; [`inline_label_kind`] reads the kind back.
+pub fn inline_label(kind: HolderKind, entity: &str, policy: &str) -> String {
+    format!("{}_{entity}_{policy}", kind.as_str())
+}
+
+/// `user`, `group` or `role` when `label` names an inline policy ([`inline_label`]).
+pub fn inline_label_kind(label: &str) -> Option<&'static str> {
+    ["user", "group", "role"]
+        .into_iter()
+        .find(|k| label.strip_prefix(k).is_some_and(|r| r.starts_with('_')))
+}
+
+/// The identity-based policies of a user (its own attached and inline policies and those of
+/// every group it is in), a group (attached and inline) or a role (attached and inline), and
+/// the permissions boundary of a user or role. Every document comes from the compiled-policy
+/// cache. A managed policy fedgate cannot load grants nothing; a boundary it cannot load is
+/// `Ok(Err(BOUNDARY_UNLOADABLE))`.
+pub async fn principal_policies(
     iam: &Iam,
-    user: &fedgate_store::model::User,
-) -> Result<LoadedPolicies, &'static str> {
-    let identity = user
-        .attached_policies
-        .iter()
-        .filter_map(|arn| iam.managed.get(arn).map(|p| (arn.clone(), p.clone())))
-        .collect();
-    let boundary = match &user.permissions_boundary {
-        None => None,
-        Some(arn) => match iam.managed.get(arn) {
-            Some(p) => Some((arn.clone(), p.clone())),
-            None => return Err("because its permissions boundary could not be evaluated"),
-        },
+    source: PolicySource<'_>,
+) -> Result<Result<PrincipalPolicies, &'static str>, IamError> {
+    let mut out = PrincipalPolicies::default();
+    let boundary = match source {
+        PolicySource::User(u) => {
+            add_holder(iam, u, &mut out).await?;
+            for gid in &u.groups {
+                if let Some(g) = iam.store.get_entity::<Group>(&u.account_id, gid).await? {
+                    add_holder(iam, &g, &mut out).await?;
+                }
+            }
+            u.permissions_boundary
+                .as_deref()
+                .map(|b| (&u.account_id, b))
+        }
+        PolicySource::Group(g) => {
+            add_holder(iam, g, &mut out).await?;
+            None
+        }
+        PolicySource::Role(r) => {
+            add_holder(iam, r, &mut out).await?;
+            r.permissions_boundary
+                .as_deref()
+                .map(|b| (&r.account_id, b))
+        }
     };
-    Ok((identity, boundary))
+    if let Some((account, arn)) = boundary {
+        match load_managed(iam, account, arn).await? {
+            Some(p) => out.boundary = Some(p),
+            None => return Ok(Err(BOUNDARY_UNLOADABLE)),
+        }
+    }
+    Ok(Ok(out))
+}
+
+/// A user's policies (see [`principal_policies`]).
+pub async fn user_policies(
+    iam: &Iam,
+    user: &User,
+) -> Result<Result<PrincipalPolicies, &'static str>, IamError> {
+    principal_policies(iam, PolicySource::User(user)).await
+}
+
+async fn add_holder<T: Holder>(
+    iam: &Iam,
+    e: &T,
+    out: &mut PrincipalPolicies,
+) -> Result<(), IamError> {
+    for arn in e.attached() {
+        if let Some(p) = load_managed(iam, e.account(), arn).await? {
+            out.identity.push(p);
+        }
+    }
+    let kind = T::HOLDER;
+    for (name, doc) in e.inline() {
+        match iam.compiled.document(kind.inline_kind(), doc) {
+            Ok(policy) => out.identity.push(LoadedPolicy {
+                label: inline_label(kind, e.name(), name),
+                policy,
+                document: doc.clone(),
+            }),
+            Err(err) => {
+                tracing::warn!(entity = e.name(), policy = %name, error = %err, "stored inline policy does not compile")
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An AWS-managed policy, or the default version of a customer-managed one; `None` when
+/// there is no such policy (or it does not compile).
+async fn load_managed(
+    iam: &Iam,
+    account: &AccountId,
+    arn: &str,
+) -> Result<Option<LoadedPolicy>, IamError> {
+    if let (Some(p), Some(doc)) = (iam.managed.get(arn), iam.managed.document(arn)) {
+        return Ok(Some(LoadedPolicy {
+            label: arn.to_owned(),
+            policy: p.clone(),
+            document: doc.to_owned(),
+        }));
+    }
+    let found = match resolve(iam, account, arn).await {
+        Ok(f) => f,
+        Err(IamError::Validation(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let Some(PolicyRef::Customer(p)) = found else {
+        return Ok(None);
+    };
+    let Some(v) = p
+        .versions
+        .iter()
+        .find(|v| v.version_id == p.default_version_id)
+    else {
+        return Ok(None);
+    };
+    match iam
+        .compiled
+        .managed_version(&p.policy_id, &v.version_id, &v.document)
+    {
+        Ok(policy) => Ok(Some(LoadedPolicy {
+            label: arn.to_owned(),
+            policy,
+            document: v.document.clone(),
+        })),
+        Err(err) => {
+            tracing::warn!(%arn, error = %err, "stored managed policy version does not compile");
+            Ok(None)
+        }
+    }
+}
+
+/// Whether `resource` is an AWS-managed policy ARN (`arn:{partition}:iam::aws:policy/…`).
+fn is_aws_managed_policy(resource: &str) -> bool {
+    resource
+        .strip_prefix("arn:")
+        .and_then(|r| r.split_once(':'))
+        .is_some_and(|(_, rest)| rest.starts_with("iam::aws:policy/"))
 }
 
 /// The account field of an ARN (`arn:p:s:r:ACCOUNT:res`), if the resource is an ARN with one.

@@ -11,6 +11,7 @@ pub mod access_keys;
 pub mod account;
 pub mod authz;
 pub mod bootstrap;
+pub mod compiled;
 pub mod credential_report;
 mod credentials;
 pub mod entity_rules;
@@ -44,6 +45,9 @@ pub struct Iam {
     pub partition: String,
     /// AWS-managed policies, compiled once.
     pub managed: Arc<managed::AwsManagedPolicies>,
+    /// Stored policies (customer-managed versions, inline documents), each compiled once.
+    /// `Default::default()` is a cache of [`compiled::DEFAULT_CAPACITY`] entries.
+    pub compiled: Arc<compiled::PolicyCache>,
 }
 
 impl std::fmt::Debug for Iam {

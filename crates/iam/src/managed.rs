@@ -1,6 +1,9 @@
 //! AWS-managed policies that fedgate ships, with AWS's ARNs and the documents AWS publishes
 //! (AWS managed policy reference). Compiled once at start-up; evaluation never re-parses them.
 //!
+//! Each carries AWS's metadata ([`AwsPolicyMeta`]: policy id, path, default version, dates)
+//! for `GetPolicy`/`ListPolicies`.
+//!
 //! Shipped in full as AWS publishes them: AdministratorAccess, PowerUserAccess (v12),
 //! IAMFullAccess (v2), IAMReadOnlyAccess (v4), IAMUserChangePassword (v3).
 //!
@@ -56,6 +59,94 @@ const DOCUMENTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What IAM reports about an AWS-managed policy (`GetPolicy`, `ListPolicies`): AWS's policy
+/// id, path, default version and dates, as the AWS managed policy reference publishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsPolicyMeta {
+    pub arn: &'static str,
+    pub name: &'static str,
+    pub policy_id: &'static str,
+    pub path: &'static str,
+    pub default_version_id: &'static str,
+    pub create_date: &'static str,
+    pub update_date: &'static str,
+    pub description: &'static str,
+}
+
+/// In name order (the order `ListPolicies` lists them).
+const META: &[AwsPolicyMeta] = &[
+    AwsPolicyMeta {
+        arn: ADMINISTRATOR_ACCESS,
+        name: "AdministratorAccess",
+        policy_id: "ANPAIWMBCKSKIEE64ZLYK",
+        path: "/",
+        default_version_id: "v1",
+        create_date: "2015-02-06T18:39:46Z",
+        update_date: "2015-02-06T18:39:46Z",
+        description: "Provides full access to AWS services and resources.",
+    },
+    AwsPolicyMeta {
+        arn: IAM_FULL_ACCESS,
+        name: "IAMFullAccess",
+        policy_id: "ANPAI7XKCFMBPM3QQRRVQ",
+        path: "/",
+        default_version_id: "v2",
+        create_date: "2015-02-06T18:40:38Z",
+        update_date: "2019-06-21T19:40:00Z",
+        description: "Provides full access to IAM via the AWS Management Console.",
+    },
+    AwsPolicyMeta {
+        arn: IAM_READ_ONLY_ACCESS,
+        name: "IAMReadOnlyAccess",
+        policy_id: "ANPAJKSO7NDY4T57MWDSQ",
+        path: "/",
+        default_version_id: "v4",
+        create_date: "2015-02-06T18:40:39Z",
+        update_date: "2018-01-25T19:11:27Z",
+        description: "Provides read only access to IAM via the AWS Management Console.",
+    },
+    AwsPolicyMeta {
+        arn: IAM_USER_CHANGE_PASSWORD,
+        name: "IAMUserChangePassword",
+        policy_id: "ANPAJ4L4MM2A7QIEB56MS",
+        path: "/",
+        default_version_id: "v3",
+        create_date: "2016-11-15T00:25:16Z",
+        update_date: "2025-05-29T21:52:00Z",
+        description: "Provides the ability for an IAM user to change their own password.",
+    },
+    AwsPolicyMeta {
+        arn: POWER_USER_ACCESS,
+        name: "PowerUserAccess",
+        policy_id: "ANPAJYRXTHIB4FOVS3ZXS",
+        path: "/",
+        default_version_id: "v12",
+        create_date: "2015-02-06T18:39:47Z",
+        update_date: "2026-02-12T17:59:00Z",
+        description: "Provides full access to AWS services and resources, but does not allow management of Users and groups.",
+    },
+    AwsPolicyMeta {
+        arn: READ_ONLY_ACCESS,
+        name: "ReadOnlyAccess",
+        policy_id: "ANPAILL3HVNFSB6DCOWYQ",
+        path: "/",
+        default_version_id: "v1",
+        create_date: "2015-02-06T18:39:48Z",
+        update_date: "2015-02-06T18:39:48Z",
+        description: "Provides read-only access to AWS services and resources.",
+    },
+    AwsPolicyMeta {
+        arn: SECURITY_AUDIT,
+        name: "SecurityAudit",
+        policy_id: "ANPAIX2T3QCXHR2OGGCTO",
+        path: "/",
+        default_version_id: "v94",
+        create_date: "2015-02-06T18:41:01Z",
+        update_date: "2015-02-06T18:41:01Z",
+        description: "The security audit template grants access to read security configuration metadata. It is useful for software that audits the configuration of an AWS account.",
+    },
+];
+
 /// The compiled AWS-managed policies, by ARN.
 #[derive(Debug, Default)]
 pub struct AwsManagedPolicies {
@@ -88,6 +179,17 @@ impl AwsManagedPolicies {
     pub fn document(&self, arn: &str) -> Option<&'static str> {
         self.by_arn.get(arn).map(|(_, d)| *d)
     }
+
+    /// The metadata of a shipped policy.
+    pub fn meta(&self, arn: &str) -> Option<&'static AwsPolicyMeta> {
+        META.iter()
+            .find(|m| m.arn == arn && self.by_arn.contains_key(m.arn))
+    }
+
+    /// Every shipped policy that compiled, in name order.
+    pub fn all(&self) -> impl Iterator<Item = &'static AwsPolicyMeta> + '_ {
+        META.iter().filter(|m| self.by_arn.contains_key(m.arn))
+    }
 }
 
 #[cfg(test)]
@@ -99,7 +201,18 @@ mod tests {
         let m = AwsManagedPolicies::new();
         for (arn, _) in DOCUMENTS {
             assert!(m.get(arn).is_some(), "{arn}");
+            let meta = m.meta(arn).expect("every shipped policy has metadata");
+            assert_eq!(
+                *arn,
+                format!("arn:aws:iam::aws:policy{}{}", meta.path, meta.name)
+            );
+            assert!(meta.policy_id.starts_with("ANPA"));
         }
+        assert_eq!(m.all().count(), DOCUMENTS.len());
+        let names: Vec<_> = m.all().map(|p| p.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted, "listed in name order");
     }
 
     /// The documented intent of each policy, through the engine.

@@ -21,6 +21,7 @@ fn iam(dir: &tempfile::TempDir) -> Iam {
         rng,
         partition: "aws".into(),
         managed: Arc::new(fedgate_iam::managed::AwsManagedPolicies::new()),
+        compiled: Default::default(),
     }
 }
 

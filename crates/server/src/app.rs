@@ -137,6 +137,7 @@ impl App {
             rng,
             partition: config.partition.clone(),
             managed: Arc::new(fedgate_iam::managed::AwsManagedPolicies::new()),
+            compiled: Default::default(),
         };
         let auth = Authenticator::new(
             iam.clone(),

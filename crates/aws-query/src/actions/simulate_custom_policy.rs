@@ -236,12 +236,15 @@ pub(crate) fn evaluation_results(
 }
 
 /// `SourcePolicyType` of a matched statement: AWS's `PolicySourceType` for policies stored in
-/// IAM (`aws-managed`, `user-managed`, `resource`) and, for documents passed in the request
-/// (`PolicyInputList.N`, `PermissionsBoundaryPolicyInputList.N`), "IAM Policy" as AWS's
-/// simulator reports them.
+/// IAM (`user`, `group`, `role` for inline policies, `aws-managed`, `user-managed`,
+/// `resource`) and, for documents passed in the request (`PolicyInputList.N`,
+/// `PermissionsBoundaryPolicyInputList.N`), "IAM Policy" as AWS's simulator reports them.
 fn source_policy_type(m: &fedgate_policy::MatchedStatement) -> &'static str {
     if m.policy_type == PolicyType::Resource {
         return "resource";
+    }
+    if let Some(kind) = fedgate_iam::authz::inline_label_kind(&m.source) {
+        return kind;
     }
     match m.source.strip_prefix("arn:") {
         Some(rest) if rest.contains(":iam::aws:policy/") => "aws-managed",

@@ -1,53 +1,74 @@
 //! IAM `SimulatePrincipalPolicy` and `GetContextKeysForPrincipalPolicy`: the policies of an
-//! existing principal (now: IAM users), optionally with extra policies.
+//! existing user, group or role (for a user, also those of its groups), optionally with extra
+//! policies.
 
 use super::required;
 use super::simulate_custom_policy::{evaluation_results, input_documents, policies};
 use crate::error::ApiError;
 use fedgate_core::{Arn, Principal};
-use fedgate_iam::authz::{authorize, require, user_policies};
+use fedgate_iam::authz::{PolicySource, PrincipalPolicies, authorize, principal_policies, require};
 use fedgate_iam::{Iam, IamError};
 use fedgate_policy::{PolicyKind, PolicySet};
-use fedgate_store::model::User;
+use fedgate_store::model::{Group, Role, User};
 
-/// The user a `PolicySourceArn` names, in the caller's account.
-async fn source_user(iam: &Iam, caller: &Principal, arn: &str) -> Result<User, ApiError> {
+/// The policies of the user, group or role a `PolicySourceArn` names, in the caller's account.
+async fn source_policies(
+    iam: &Iam,
+    caller: &Principal,
+    arn: &str,
+) -> Result<PrincipalPolicies, ApiError> {
     let missing = || {
         ApiError::from(IamError::NoSuchEntity(format!(
             "The entity {arn} cannot be found."
         )))
     };
     let parsed = Arn::parse(arn).map_err(|e| ApiError::validation(e.to_string()))?;
-    let Some(path_and_name) = parsed.resource.strip_prefix("user/") else {
-        // Roles and groups become simulable with the IAM issue that creates them.
-        return Err(missing());
-    };
-    if parsed.account != caller.account().as_str() {
+    if parsed.service != "iam" || parsed.account != caller.account().as_str() {
         return Err(missing());
     }
+    let Some((kind, path_and_name)) = parsed.resource.split_once('/') else {
+        return Err(missing());
+    };
     let name = path_and_name.rsplit('/').next().unwrap_or(path_and_name);
-    iam.store
-        .get_user_by_name(caller.account(), name)
-        .await?
-        .ok_or_else(missing)
+    let account = caller.account();
+    let store = &iam.store;
+    let loaded = match kind {
+        "user" => {
+            let u = store.get_entity_by_name::<User>(account, name).await?;
+            let u = u.ok_or_else(missing)?;
+            principal_policies(iam, PolicySource::User(&u)).await?
+        }
+        "group" => {
+            let g = store.get_entity_by_name::<Group>(account, name).await?;
+            let g = g.ok_or_else(missing)?;
+            principal_policies(iam, PolicySource::Group(&g)).await?
+        }
+        "role" => {
+            let r = store.get_entity_by_name::<Role>(account, name).await?;
+            let r = r.ok_or_else(missing)?;
+            principal_policies(iam, PolicySource::Role(&r)).await?
+        }
+        _ => return Err(missing()),
+    };
+    loaded
+        .map_err(|_| ApiError::validation("The principal's permissions boundary cannot be loaded."))
 }
 
 pub async fn run(c: &super::Call<'_>) -> Result<String, ApiError> {
     let (iam, caller, ctx, params) = (c.iam, c.caller, c.ctx, c.params);
     let source = required(params, "PolicySourceArn")?;
     require(authorize(iam, caller, "iam:SimulatePrincipalPolicy", source, ctx).await?)?;
-    let user = source_user(iam, caller, source).await?;
-    let (attached, boundary) = user_policies(iam, &user)
-        .map_err(|_| ApiError::validation("The user's permissions boundary cannot be loaded."))?;
+    let loaded = source_policies(iam, caller, source).await?;
     let extra = policies(params, "PolicyInputList", PolicyKind::Managed)?;
     let given_boundary = policies(
         params,
         "PermissionsBoundaryPolicyInputList",
         PolicyKind::Boundary,
     )?;
-    let mut identity: Vec<(String, &fedgate_policy::Policy)> = attached
+    let mut identity: Vec<(String, &fedgate_policy::Policy)> = loaded
+        .identity
         .iter()
-        .map(|(arn, p)| (arn.clone(), p.as_ref()))
+        .map(|p| (p.label.clone(), p.policy.as_ref()))
         .collect();
     identity.extend(
         extra
@@ -58,19 +79,20 @@ pub async fn run(c: &super::Call<'_>) -> Result<String, ApiError> {
     let set = PolicySet {
         identity,
         resource: None,
-        // A boundary given in the request replaces the user's own, as AWS documents.
+        // A boundary given in the request replaces the principal's own, as AWS documents.
         boundary: match given_boundary.first() {
             Some(p) => Some(("PermissionsBoundaryPolicyInputList.1".to_owned(), p)),
-            None => boundary.as_ref().map(|(arn, p)| (arn.clone(), p.as_ref())),
+            None => loaded
+                .boundary
+                .as_ref()
+                .map(|p| (p.label.clone(), p.policy.as_ref())),
         },
         session: vec![],
     };
     let caller_arn = params.get("CallerArn").unwrap_or(source);
     let mut documents = input_documents(params);
-    for (arn, _) in attached.iter().chain(boundary.iter()) {
-        if let Some(doc) = iam.managed.document(arn) {
-            documents.insert(arn.clone(), doc.to_owned());
-        }
+    for p in loaded.identity.iter().chain(loaded.boundary.iter()) {
+        documents.insert(p.label.clone(), p.document.clone());
     }
     evaluation_results(params, &set, caller_arn, &documents)
 }
@@ -88,14 +110,13 @@ pub async fn context_keys_for_principal(c: &super::Call<'_>) -> Result<String, A
         )
         .await?,
     )?;
-    let user = source_user(iam, caller, source).await?;
-    let (attached, boundary) = user_policies(iam, &user)
-        .map_err(|_| ApiError::validation("The user's permissions boundary cannot be loaded."))?;
+    let loaded = source_policies(iam, caller, source).await?;
     let extra = policies(params, "PolicyInputList", PolicyKind::Managed)?;
-    let all = attached
+    let all = loaded
+        .identity
         .iter()
-        .map(|(_, p)| p.as_ref())
-        .chain(boundary.as_ref().map(|(_, p)| p.as_ref()))
+        .chain(loaded.boundary.iter())
+        .map(|p| p.policy.as_ref())
         .chain(extra.iter());
     Ok(super::get_context_keys_for_custom_policy::context_key_names(all))
 }
