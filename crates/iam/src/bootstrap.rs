@@ -6,8 +6,8 @@ use crate::{Iam, IamError, password};
 use fedgate_core::clock::iso8601;
 use fedgate_core::ids::{generate_password, generate_secret_access_key};
 use fedgate_core::{AccessKeyId, AccountId, Secret, UniqueId, UniqueIdKind};
-use fedgate_store::StoreError;
 use fedgate_store::model::{AccessKey, Account, KeyOwner, KeyStatus, User};
+use fedgate_store::{StoreError, Txn};
 
 #[derive(Debug, Clone)]
 pub struct BootstrapRequest {
@@ -106,9 +106,25 @@ pub async fn bootstrap(iam: &Iam, req: BootstrapRequest) -> Result<Bootstrapped,
         created_at: now,
         last_used: None,
     };
+    // The admin's AdministratorAccess attachment counts like any other (usage record and
+    // reverse index of the policy, as AttachUserPolicy writes them).
+    let usage_key = crate::policies::attach::aws_usage_key(&account_id, "AdministratorAccess");
+    let usage = crate::policies::attach::AwsPolicyUsage {
+        attachment_count: 1,
+        boundary_usage_count: 0,
+    };
+    let extra = Txn::new()
+        .put(
+            &usage_key,
+            serde_json::to_vec(&usage).map_err(|e| IamError::Store(StoreError::corrupt(e)))?,
+        )
+        .index_add(
+            format!("{usage_key}/entities"),
+            format!("user/{}", user.user_id),
+        );
     // One transaction: the account never exists without its admin user and key.
     iam.store
-        .create_account_with_user(&account, &user, &key)
+        .create_account_with_user(&account, &user, &key, extra)
         .await
         .map_err(|e| match e {
             StoreError::AlreadyExists => IamError::EntityAlreadyExists(format!(

@@ -477,7 +477,7 @@ pub async fn account_with_user_is_atomic(store: &Store) {
     };
     let k1 = key(&admin);
     store
-        .create_account_with_user(&acct, &admin, &k1)
+        .create_account_with_user(&acct, &admin, &k1, Txn::new())
         .await
         .unwrap();
     assert!(store.get_account(&id).await.unwrap().is_some());
@@ -498,7 +498,9 @@ pub async fn account_with_user_is_atomic(store: &Store) {
     // Again for the same account: refused, and no second user or key appears.
     let other = user(&id, "other");
     let k2 = key(&other);
-    let r = store.create_account_with_user(&acct, &other, &k2).await;
+    let r = store
+        .create_account_with_user(&acct, &other, &k2, Txn::new())
+        .await;
     assert!(matches!(r, Err(StoreError::AlreadyExists)), "{r:?}");
     assert_eq!(store.get_user_by_name(&id, "other").await.unwrap(), None);
     assert_eq!(store.get_access_key(&k2.access_key_id).await.unwrap(), None);

@@ -143,17 +143,20 @@ impl Store {
         self.commit_unique(account_txn(account)?).await
     }
 
-    /// Creates an account, its first IAM user and that user's access key in one transaction:
-    /// all of it exists afterwards, or (on [`StoreError::AlreadyExists`]) none of it.
+    /// Creates an account, its first IAM user and that user's access key in one transaction,
+    /// with `extra` (e.g. the usage record of the policy attached to the user): all of it
+    /// exists afterwards, or (on [`StoreError::AlreadyExists`]) none of it.
     pub async fn create_account_with_user(
         &self,
         account: &Account,
         user: &User,
         key: &AccessKey,
+        extra: Txn,
     ) -> Result<(), StoreError> {
         let txn = account_txn(account)?
             .merge(create_txn(user)?)
-            .merge(access_key_txn(key)?);
+            .merge(access_key_txn(key)?)
+            .merge(extra);
         self.commit_unique(txn).await
     }
 
