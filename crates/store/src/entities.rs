@@ -66,6 +66,11 @@ fn name_key<T: Entity>(account: &AccountId, name: &str) -> String {
 fn index<T: Entity>(account: &AccountId) -> String {
     format!("acct/{account}/{}s", T::KIND)
 }
+/// The name-ordered index of entities of kind `T` in `account` (for [`Store::index_page`],
+/// e.g. to count them).
+pub fn entity_index<T: Entity>(account: &AccountId) -> String {
+    index::<T>(account)
+}
 fn member(name: &str, id: &str) -> String {
     format!("{}/{id}", name.to_lowercase())
 }
@@ -137,7 +142,8 @@ impl Store {
             .await?;
         let mut out = Vec::with_capacity(members.len());
         for m in &members {
-            if let Some((_, id)) = m.rsplit_once('/')
+            // Names never contain '/'; ids may (an MFA device's id is its ARN).
+            if let Some((_, id)) = m.split_once('/')
                 && let Some(e) = self.get_entity(account, id).await?
             {
                 out.push(e);
