@@ -1,7 +1,7 @@
 //! The `fedgate` command line. Everything else lives in `fedgate-server`.
 
 use clap::{Parser, Subcommand};
-use fedgate_server::{BootstrapArgs, Config, Overrides};
+use fedgate_server::{AccountCreateArgs, BootstrapArgs, Config, Overrides};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,10 +57,32 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         admin_user: Option<String>,
     },
+    /// Manage accounts in the store (further accounts, e.g. for cross-account roles).
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
     /// Work with IAM policy documents offline, with the same engine the server uses.
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create a further account with only its root user (a generated password, no IAM users)
+    /// and print {"AccountId","SignInUrl","RootPassword"} as one JSON object on stdout.
+    /// Refuses (exit 1) when the id or alias is taken.
+    Create {
+        #[command(flatten)]
+        common: Common,
+        /// 12-digit account id (default: random).
+        #[arg(long, value_name = "ID")]
+        account_id: Option<String>,
+        /// Account alias for the sign-in URL.
+        #[arg(long, value_name = "NAME")]
+        alias: Option<String>,
     },
 }
 
@@ -236,6 +258,34 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Policy { command } => policy_command(command),
+        Command::Account {
+            command:
+                AccountCommand::Create {
+                    common,
+                    account_id,
+                    alias,
+                },
+        } => {
+            let config = match load(&common, None) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let runtime = match runtime() {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            let args = AccountCreateArgs { account_id, alias };
+            match runtime.block_on(fedgate_server::account_create_json(config, args)) {
+                Ok(json) => {
+                    println!("{json}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("fedgate: account create refused: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve { common, listen } => {
             let runtime = match runtime() {
                 Ok(r) => r,

@@ -72,6 +72,80 @@ fn bootstrap_prints_the_contract_json_once() {
 }
 
 #[test]
+fn account_create_prints_a_root_only_account_and_refuses_taken_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let boot = fedgate(dir.path())
+        .args([
+            "bootstrap",
+            "--account-id",
+            "123456789012",
+            "--alias",
+            "first-corp",
+        ])
+        .output()
+        .unwrap();
+    assert!(boot.status.success());
+    let out = fedgate(dir.path())
+        .args([
+            "account",
+            "create",
+            "--account-id",
+            "210987654321",
+            "--alias",
+            "second-corp",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["AccountId"], "210987654321");
+    assert_eq!(v["SignInUrl"], "http://127.0.0.1:8080/second-corp/console");
+    let password = v["RootPassword"].as_str().unwrap();
+    assert!(password.len() >= 20);
+    assert_eq!(
+        v.as_object().unwrap().len(),
+        3,
+        "no keys, no admin user: {v}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(password));
+    // A random id when none is given.
+    let random = fedgate(dir.path())
+        .args(["account", "create"])
+        .output()
+        .unwrap();
+    assert!(random.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&random.stdout).unwrap();
+    assert_eq!(r["AccountId"].as_str().unwrap().len(), 12);
+    // Taken id, taken alias (of another account), bad id: refused, non-zero, nothing on stdout.
+    for args in [
+        vec!["account", "create", "--account-id", "210987654321"],
+        vec!["account", "create", "--alias", "first-corp"],
+        vec!["account", "create", "--account-id", "12345"],
+        vec!["account", "create", "--alias", "Not_Valid"],
+    ] {
+        let again = fedgate(dir.path()).args(&args).output().unwrap();
+        assert!(!again.status.success(), "{args:?}");
+        assert!(again.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&again.stderr);
+        assert!(
+            stderr.contains("account create refused"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let taken = fedgate(dir.path())
+        .args(["account", "create", "--alias", "first-corp"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("already exists"));
+}
+
+#[test]
 fn bad_flags_and_settings_exit_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);

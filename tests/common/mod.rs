@@ -181,6 +181,29 @@ impl Harness {
         (id.to_string(), secret.expose().to_owned())
     }
 
+    /// A root access key for the test account, written straight into the store (the harness
+    /// bootstraps without one, as AWS accounts start). Returns (key id, secret).
+    pub async fn root_key(&self) -> (String, String) {
+        use fedgate_store::model::{AccessKey, KeyOwner, KeyStatus};
+        let rng = SystemRng::new();
+        let iam = &self.app.iam;
+        let id = AccessKeyId::generate_long_term(&rng);
+        let secret: Secret = fedgate_core::ids::generate_secret_access_key(&rng);
+        iam.store
+            .create_access_key(&AccessKey {
+                access_key_id: id.clone(),
+                account_id: self.admin.account_id.clone(),
+                owner: KeyOwner::Root,
+                sealed_secret: iam.kek.seal_secret(&rng, &secret, id.as_str().as_bytes()),
+                status: KeyStatus::Active,
+                created_at: "2026-11-23T00:00:00Z".into(),
+                last_used: None,
+            })
+            .await
+            .unwrap();
+        (id.to_string(), secret.expose().to_owned())
+    }
+
     pub fn sts(&self, key: &str, secret: &str) -> aws_sdk_sts::Client {
         self.sts_at(key, secret, SystemTime::now())
     }

@@ -1,6 +1,7 @@
 //! fedgate-server: configuration, telemetry, wiring, router and graceful shutdown — the
 //! only crate that uses `anyhow`. `src/main.rs` is only the command line over this.
 
+pub mod account_cli;
 pub mod app;
 pub mod config;
 pub mod metrics;
@@ -8,6 +9,7 @@ pub mod policy_cli;
 pub mod telemetry;
 pub mod tls;
 
+pub use account_cli::{AccountCreateArgs, account_create_json};
 pub use app::App;
 pub use config::{Config, ConfigError, Overrides};
 

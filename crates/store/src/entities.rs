@@ -66,6 +66,11 @@ fn name_key<T: Entity>(account: &AccountId, name: &str) -> String {
 fn index<T: Entity>(account: &AccountId) -> String {
     format!("acct/{account}/{}s", T::KIND)
 }
+/// The name-ordered index of entities of kind `T` in `account` (for [`Store::index_page`],
+/// e.g. to count them).
+pub fn entity_index<T: Entity>(account: &AccountId) -> String {
+    index::<T>(account)
+}
 fn member(name: &str, id: &str) -> String {
     format!("{}/{id}", name.to_lowercase())
 }
@@ -135,10 +140,11 @@ impl Store {
             .backend()
             .index_range(&index::<T>(account), marker, limit)
             .await?;
-        // One batched read for the whole page (a pipeline on Redis).
+        // One batched read for the whole page (a pipeline on Redis). Names never contain
+        // '/'; ids may (an MFA device's id is its ARN).
         let keys: Vec<String> = members
             .iter()
-            .filter_map(|m| m.rsplit_once('/'))
+            .filter_map(|m| m.split_once('/'))
             .map(|(_, id)| entity_key::<T>(account, id))
             .collect();
         let mut out = Vec::with_capacity(keys.len());

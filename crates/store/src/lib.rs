@@ -23,4 +23,4 @@ pub use backend::{Backend, Check, Op, Txn, Versioned};
 pub use embedded::EmbeddedBackend;
 pub use entities::Entity;
 pub use error::StoreError;
-pub use store::Store;
+pub use store::{Store, account_key};

@@ -196,6 +196,10 @@ pub struct MfaDevice {
     /// The last TOTP time step accepted: a code from this step or earlier is refused (replay).
     #[serde(default)]
     pub last_step: Option<u64>,
+    /// Clock drift of the device in time steps, learned by `ResyncMFADevice` (codes are
+    /// expected around `now + drift`).
+    #[serde(default)]
+    pub drift: i64,
     #[serde(default)]
     pub tags: Vec<Tag>,
 }

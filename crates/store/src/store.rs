@@ -41,7 +41,8 @@ fn owner_index(account: &AccountId, owner: &KeyOwner) -> String {
     }
 }
 
-fn account_key(id: &AccountId) -> String {
+/// The record key of an account (for [`Store::update_pair`] with one of its entities).
+pub fn account_key(id: &AccountId) -> String {
     format!("acct/{id}")
 }
 fn access_key_key(id: &AccessKeyId) -> String {
@@ -198,6 +199,52 @@ impl Store {
         f: impl FnMut(&mut Account) -> Result<R, E>,
     ) -> Result<Option<Result<R, E>>, StoreError> {
         self.update_json(&account_key(id), f).await
+    }
+
+    /// Sets (`Some`) or removes (`None`) the account's alias: the account record and the
+    /// global `alias/{alias}` key change together, a previous alias is released.
+    /// `Ok(None)` when the account does not exist; [`StoreError::AlreadyExists`] when another
+    /// account holds the alias. Returns the alias the account had before.
+    pub async fn set_account_alias(
+        &self,
+        id: &AccountId,
+        alias: Option<&str>,
+    ) -> Result<Option<Option<String>>, StoreError> {
+        let key = account_key(id);
+        for attempt in 0..MAX_RETRIES {
+            let Some((mut account, version)) = self.get_json::<Account>(&key).await? else {
+                return Ok(None);
+            };
+            let old = account.alias.clone();
+            let mut txn = Txn::new().check_version(&key, version);
+            let same = old.as_deref().map(str::to_lowercase) == alias.map(str::to_lowercase);
+            if !same {
+                if let Some(o) = &old {
+                    txn = txn.delete(format!("alias/{}", o.to_lowercase()));
+                }
+                if let Some(a) = alias {
+                    let ak = format!("alias/{}", a.to_lowercase());
+                    txn = txn.check_absent(&ak).put(ak, to_json(id)?);
+                }
+            }
+            account.alias = alias.map(str::to_owned);
+            txn = txn.put(&key, to_json(&account)?);
+            match self.backend.commit(txn).await {
+                Ok(()) => return Ok(Some(old)),
+                Err(StoreError::Conflict) => {
+                    if let Some(a) = alias
+                        && !same
+                        && let Some(owner) = self.account_by_alias(a).await?
+                        && &owner != id
+                    {
+                        return Err(StoreError::AlreadyExists);
+                    }
+                    backoff(attempt).await
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict)
     }
 
     // ---- users (the generic entity layer, typed) ----
