@@ -50,6 +50,28 @@ pub struct Iam {
     pub compiled: Arc<compiled::PolicyCache>,
 }
 
+impl Iam {
+    /// The IAM services over `store`, with the shipped AWS-managed policies and an empty
+    /// compiled-policy cache.
+    pub fn new(
+        store: Store,
+        kek: Arc<Kek>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
+        partition: impl Into<String>,
+    ) -> Self {
+        Iam {
+            store,
+            kek,
+            clock,
+            rng,
+            partition: partition.into(),
+            managed: Arc::new(managed::AwsManagedPolicies::new()),
+            compiled: Arc::default(),
+        }
+    }
+}
+
 impl std::fmt::Debug for Iam {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Iam")

@@ -14,15 +14,13 @@ fn iam(dir: &tempfile::TempDir) -> Iam {
     let rng = Arc::new(TestRng::seeded(11));
     let (kek, _) = Kek::generate(rng.as_ref()).unwrap();
     let backend = EmbeddedBackend::open(&dir.path().join("s.redb"), Arc::new(SystemClock)).unwrap();
-    Iam {
-        store: Store::new(Arc::new(backend)),
-        kek: Arc::new(kek),
-        clock: Arc::new(SystemClock),
+    Iam::new(
+        Store::new(Arc::new(backend)),
+        Arc::new(kek),
+        Arc::new(SystemClock),
         rng,
-        partition: "aws".into(),
-        managed: Arc::new(fedgate_iam::managed::AwsManagedPolicies::new()),
-        compiled: Default::default(),
-    }
+        "aws",
+    )
 }
 
 #[tokio::test]

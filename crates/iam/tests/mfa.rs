@@ -22,14 +22,13 @@ async fn setup(dir: &tempfile::TempDir) -> (Iam, Arc<ManualClock>, Principal) {
     let (kek, _) = Kek::generate(rng.as_ref()).unwrap();
     let clock = Arc::new(ManualClock::at_unix(T0));
     let backend = EmbeddedBackend::open(&dir.path().join("s.redb"), clock.clone()).unwrap();
-    let iam = Iam {
-        store: Store::new(Arc::new(backend)),
-        kek: Arc::new(kek),
-        clock: clock.clone(),
+    let iam = Iam::new(
+        Store::new(Arc::new(backend)),
+        Arc::new(kek),
+        clock.clone(),
         rng,
-        partition: "aws".into(),
-        managed: Arc::new(fedgate_iam::managed::AwsManagedPolicies::new()),
-    };
+        "aws",
+    );
     let account = AccountId::parse("123456789012").unwrap();
     bootstrap(
         &iam,

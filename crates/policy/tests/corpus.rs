@@ -5,7 +5,6 @@ use fedgate_policy::{
     Context, Effect, Policy, PolicyKind, PolicySet, PrincipalType, Request, evaluate, parse,
 };
 use serde_json::Value;
-use std::path::Path;
 
 fn policy_text(v: &Value) -> String {
     match v {

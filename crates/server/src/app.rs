@@ -130,15 +130,13 @@ impl App {
                 )
             }
         };
-        let iam = Iam {
-            store: Store::new(backend),
-            kek: Arc::new(kek),
+        let iam = Iam::new(
+            Store::new(backend),
+            Arc::new(kek),
             clock,
             rng,
-            partition: config.partition.clone(),
-            managed: Arc::new(fedgate_iam::managed::AwsManagedPolicies::new()),
-            compiled: Default::default(),
-        };
+            config.partition.clone(),
+        );
         let auth = Authenticator::new(
             iam.clone(),
             time::Duration::seconds(i64::from(config.sigv4.max_skew_seconds)),

@@ -9,7 +9,7 @@ use fedgate_sigv4::{
     SigV4Error, SignedRequest, canonical_request, parse, sha256_hex, signing_key, string_to_sign,
     verify,
 };
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
