@@ -77,6 +77,22 @@ async fn hygiene(h: &Harness) {
         .send()
         .await
         .unwrap();
+    // Every change is audited, CloudTrail-shaped, without the secret.
+    let audit = h.audit_lines();
+    let event = audit
+        .iter()
+        .find(|l| l.contains("\"eventName\":\"CreateLoginProfile\""))
+        .expect("CreateLoginProfile audited");
+    assert!(!event.contains("Correct-Horse-Battery-9"), "{event}");
+    assert!(event.contains("HIDDEN_DUE_TO_SECURITY_REASONS"), "{event}");
+    assert!(event.contains("arn:aws:iam::123456789012:root"), "{event}");
+    assert!(
+        audit
+            .iter()
+            .any(|l| l.contains("\"eventName\":\"AttachUserPolicy\"") && l.contains("ops-admin"))
+    );
+    // The secret of a new access key appears in no audit line.
+    assert!(!audit.iter().any(|l| l.contains("SecretAccessKey")));
     let users = ops.list_users().send().await.unwrap();
     assert!(users.users().iter().any(|u| u.user_name() == "ops-admin"));
 
