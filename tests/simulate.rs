@@ -299,6 +299,16 @@ async fn simulate_principal_policy_uses_the_users_policies() {
     );
     assert_eq!((start.line(), start.column()), (1, 38));
     assert_eq!((end.line(), end.column()), (1, 86));
+    // The ARN must name the entity exactly: the admin's name under another path is not the
+    // admin (a caller allowed only on that path must not read the admin's policies).
+    let err = iam
+        .simulate_principal_policy()
+        .policy_source_arn("arn:aws:iam::123456789012:user/sandbox/admin")
+        .action_names("s3:GetObject")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NoSuchEntity"));
     // Unknown principals.
     let err = iam
         .simulate_principal_policy()

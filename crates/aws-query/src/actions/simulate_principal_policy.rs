@@ -32,20 +32,26 @@ async fn source_policies(
     let name = path_and_name.rsplit('/').next().unwrap_or(path_and_name);
     let account = caller.account();
     let store = &iam.store;
+    // The caller was authorized on the ARN it sent: the entity must be exactly that one (same
+    // path, same name), or a caller allowed on `user/sandbox/*` could read `/admin`'s policies.
+    let is = |path: &str, entity_name: &str| {
+        Arn::iam_entity(&parsed.partition, account.as_str(), kind, path, entity_name).to_string()
+            == arn
+    };
     let loaded = match kind {
         "user" => {
             let u = store.get_entity_by_name::<User>(account, name).await?;
-            let u = u.ok_or_else(missing)?;
+            let u = u.filter(|u| is(&u.path, &u.name)).ok_or_else(missing)?;
             principal_policies(iam, PolicySource::User(&u)).await?
         }
         "group" => {
             let g = store.get_entity_by_name::<Group>(account, name).await?;
-            let g = g.ok_or_else(missing)?;
+            let g = g.filter(|g| is(&g.path, &g.name)).ok_or_else(missing)?;
             principal_policies(iam, PolicySource::Group(&g)).await?
         }
         "role" => {
             let r = store.get_entity_by_name::<Role>(account, name).await?;
-            let r = r.ok_or_else(missing)?;
+            let r = r.filter(|r| is(&r.path, &r.name)).ok_or_else(missing)?;
             principal_policies(iam, PolicySource::Role(&r)).await?
         }
         _ => return Err(missing()),
