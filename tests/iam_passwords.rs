@@ -354,6 +354,23 @@ async fn change_password(h: &Harness) {
         .unwrap_err();
     assert_eq!(code(&e), "PasswordPolicyViolation");
     change("Pass-word-C1", "Pass-word-A1").await.unwrap();
+    // The account setting grants what no policy allows, but an explicit Deny still wins.
+    iam.put_user_policy()
+        .user_name("rita")
+        .policy_name("no-password-changes")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:ChangePassword","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let e = change("Pass-word-A1", "Pass-word-D1").await.unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    assert!(message(&e).contains("explicit deny"), "{}", message(&e));
+    iam.delete_user_policy()
+        .user_name("rita")
+        .policy_name("no-password-changes")
+        .send()
+        .await
+        .unwrap();
 
     // A user without a login profile: NoSuchEntity.
     let (k2, s2) = h.user_with_key("sam").await;

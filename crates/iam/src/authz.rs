@@ -95,8 +95,22 @@ pub async fn authorize_with(
     ctx: &RequestContext,
     keys: &ActionKeys,
 ) -> Result<Decision, IamError> {
+    Ok(decide(iam, principal, action, resource, ctx, keys).await?.0)
+}
+
+/// [`authorize_with`], also telling whether a denial was an explicit `Deny` (for actions
+/// where an account setting grants what policies do not, e.g. `ChangePassword` under
+/// `AllowUsersToChangePassword`: the setting overrides an implicit deny, never an explicit one).
+pub async fn decide(
+    iam: &Iam,
+    principal: &Principal,
+    action: &str,
+    resource: &str,
+    ctx: &RequestContext,
+    keys: &ActionKeys,
+) -> Result<(Decision, bool), IamError> {
     if action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
-        return Ok(Decision::Allow);
+        return Ok((Decision::Allow, false));
     }
     let principal_arn = principal.arn().to_string();
     let denied = |reason: &str| {
@@ -108,21 +122,24 @@ pub async fn authorize_with(
         Principal::Root { account, .. } => {
             let own = resource_account(resource)
                 .is_none_or(|a| a == account.as_str() || is_aws_managed_policy(resource));
-            Ok(if own {
-                Decision::Allow
-            } else {
-                denied("because no resource-based policy allows the action")
-            })
+            Ok((
+                if own {
+                    Decision::Allow
+                } else {
+                    denied("because no resource-based policy allows the action")
+                },
+                false,
+            ))
         }
         Principal::User {
             account, user_id, ..
         } => {
             let Some(user) = iam.store.get_user(account, user_id).await? else {
-                return Ok(denied("because the user no longer exists"));
+                return Ok((denied("because the user no longer exists"), true));
             };
             let loaded = match principal_policies(iam, PolicySource::User(&user)).await? {
                 Ok(p) => p,
-                Err(reason) => return Ok(denied(reason)),
+                Err(reason) => return Ok((denied(reason), true)),
             };
             let mut context = Context::new();
             let now = iam.clock.now();
@@ -175,12 +192,13 @@ pub async fn authorize_with(
             }
             let decision = evaluate(&set, &req);
             Ok(match decision.effect {
-                Effect::Allow => Decision::Allow,
-                Effect::ExplicitDeny | Effect::ImplicitDeny => {
+                Effect::Allow => (Decision::Allow, false),
+                Effect::ExplicitDeny | Effect::ImplicitDeny => (
                     Decision::Deny(access_denied_message(&decision, &req).unwrap_or_else(|| {
                         format!("User: {principal_arn} is not authorized to perform: {action}")
-                    }))
-                }
+                    })),
+                    decision.effect == Effect::ExplicitDeny,
+                ),
             })
         }
     }

@@ -7,7 +7,7 @@
 //! [`password_expiry`] and [`is_expired`] are pure, for the console's sign-in.
 
 use crate::access_keys::{KeyTarget, resolve_target};
-use crate::authz::{RequestContext, authorize, require};
+use crate::authz::{RequestContext, require};
 use crate::password_policy::{check_password, current_policy, validate_password_shape};
 use crate::users::user_arn;
 use crate::{Iam, IamError, password};
@@ -254,12 +254,16 @@ pub async fn change_password(
         .await?
         .ok_or_else(|| IamError::NoSuchEntity("The user cannot be found.".into()))?;
     let policy = current_policy(iam, caller.account()).await?;
-    if !policy
+    // The engine always decides; AllowUsersToChangePassword grants what no policy allows (as
+    // attaching IAMUserChangePassword would) but never overrides an explicit Deny.
+    let arn = user_arn(caller.partition(), &user).to_string();
+    let (decision, explicit) =
+        crate::authz::decide(iam, caller, "iam:ChangePassword", &arn, ctx, &[]).await?;
+    let granted_by_account = policy
         .as_ref()
-        .is_some_and(|p| p.allow_users_to_change_password)
-    {
-        let arn = user_arn(caller.partition(), &user).to_string();
-        require(authorize(iam, caller, "iam:ChangePassword", &arn, ctx).await?)?;
+        .is_some_and(|p| p.allow_users_to_change_password);
+    if explicit || !granted_by_account {
+        require(decision)?;
     }
     validate_password_shape(old_password, "oldPassword")?;
     validate_password_shape(new_password, "newPassword")?;
