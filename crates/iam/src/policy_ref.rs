@@ -36,7 +36,13 @@ pub async fn resolve(
     let Some(path_and_name) = parsed.resource.strip_prefix("policy/") else {
         return Err(IamError::Validation(format!("ARN {arn} is not valid.")));
     };
-    if parsed.service != "iam" || parsed.account != account.as_str() {
+    // Only the canonical spelling names a policy (same partition, no region), so one policy
+    // cannot be attached twice under two ARN strings.
+    if parsed.service != "iam"
+        || parsed.account != account.as_str()
+        || parsed.partition != iam.partition
+        || !parsed.region.is_empty()
+    {
         return Ok(None);
     }
     let (path, name) = match path_and_name.rfind('/') {
