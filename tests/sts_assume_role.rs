@@ -146,6 +146,18 @@ async fn assume_and_use(h: &Harness) {
         .await
         .unwrap();
 
+    // The role's last use is recorded.
+    let got = h
+        .iam(&k, &s)
+        .get_role()
+        .role_name("Dev")
+        .send()
+        .await
+        .unwrap();
+    let used = got.role().unwrap().role_last_used().unwrap();
+    assert!(used.last_used_date().is_some());
+    assert_eq!(used.region(), Some("us-east-1"));
+
     // Audit: the issuance is recorded, with neither secret nor token.
     let lines = h.audit_lines().join("\n");
     assert!(lines.contains("\"AssumeRole\""));

@@ -134,6 +134,89 @@ async fn user_sessions(h: &Harness) {
 }
 both_backends!(get_session_token, super::user_sessions);
 
+/// MFA through GetSessionToken: a wrong code is refused; a right one gives a session that may
+/// call IAM and that satisfies a trust policy requiring aws:MultiFactorAuthPresent.
+async fn mfa_sessions(h: &Harness) {
+    use fedgate_iam::totp;
+    let (k, s) = h.admin_key();
+    let iam = h.iam(&k, &s);
+    let out = iam
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("admin-phone")
+        .send()
+        .await
+        .unwrap();
+    let d = out.virtual_mfa_device().unwrap();
+    let serial = d.serial_number().to_owned();
+    let seed =
+        totp::base32_decode(std::str::from_utf8(d.base32_string_seed().unwrap().as_ref()).unwrap())
+            .unwrap();
+    let t = totp::step_at(aws_smithy_types_now());
+    iam.enable_mfa_device()
+        .user_name("admin")
+        .serial_number(&serial)
+        .authentication_code1(totp::code_at(&seed, t - 1))
+        .authentication_code2(totp::code_at(&seed, t))
+        .send()
+        .await
+        .unwrap();
+    let sts = h.sts(&k, &s);
+    let wrong = if totp::code_at(&seed, t + 1) == "123456" {
+        "654321"
+    } else {
+        "123456"
+    };
+    let err = sts
+        .get_session_token()
+        .serial_number(&serial)
+        .token_code(wrong)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"));
+    let out = sts
+        .get_session_token()
+        .serial_number(&serial)
+        .token_code(totp::code_at(&seed, t + 1))
+        .send()
+        .await
+        .unwrap();
+    let c = out.credentials().unwrap();
+    let (key, secret, token) = (c.access_key_id(), c.secret_access_key(), c.session_token());
+    h.iam_session(key, secret, token)
+        .list_users()
+        .send()
+        .await
+        .unwrap();
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCT}:user/admin"}},"Action":"sts:AssumeRole","Condition":{{"Bool":{{"aws:MultiFactorAuthPresent":"true"}}}}}}]}}"#
+    );
+    iam.create_role()
+        .role_name("NeedsMfa")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let arn = format!("arn:aws:iam::{ACCT}:role/NeedsMfa");
+    // Long-term keys without MFA: refused; the MFA session: allowed.
+    let err = sts
+        .assume_role()
+        .role_arn(&arn)
+        .role_session_name("nomfa")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"));
+    h.sts_session(key, secret, token)
+        .assume_role()
+        .role_arn(&arn)
+        .role_session_name("withmfa")
+        .send()
+        .await
+        .unwrap();
+}
+both_backends!(get_session_token_mfa, super::mfa_sessions);
+
 fn aws_smithy_types_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

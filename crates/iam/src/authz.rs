@@ -89,7 +89,8 @@ pub async fn authorize(
 
 /// [`authorize`] for an action decided with a resource-based policy as well (a role's trust
 /// policy for `sts:AssumeRole`), with request-specific context keys added by `extra`.
-/// The root user is decided by the resource policy alone here only through the caller (STS refuses root for `AssumeRole`); this denies it.
+/// The root user has no policies to evaluate here and is denied (STS refuses root callers
+/// of `AssumeRole` before asking).
 pub async fn authorize_with_resource_policy(
     iam: &Iam,
     principal: &Principal,
