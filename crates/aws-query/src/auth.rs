@@ -22,6 +22,8 @@ use std::sync::{Arc, RwLock};
 pub struct Authenticated {
     pub principal: Principal,
     pub region: String,
+    /// The session record, for temporary credentials.
+    pub session: Option<Arc<fedgate_store::model::Session>>,
 }
 
 /// Most key resolutions kept at once; the map starts over when full.
@@ -169,9 +171,11 @@ impl Authenticator {
             ));
         }
         let id = AccessKeyId::parse(&cred.access_key_id).map_err(|_| invalid_token())?;
-        // Temporary (ASIA) credentials arrive with the STS issue; until then none exist. A
-        // session token sent with a long-term key is refused as AWS refuses it.
-        if id.is_temporary() || auth.security_token.is_some() {
+        if id.is_temporary() {
+            return self.authenticate_session(req, auth, &id, service).await;
+        }
+        // A session token sent with a long-term key is refused as AWS refuses it.
+        if auth.security_token.is_some() {
             return Err(invalid_token());
         }
         let resolved = self.resolve(&id).await?.ok_or_else(invalid_token)?;
@@ -185,6 +189,34 @@ impl Authenticator {
         Ok(Authenticated {
             principal: resolved.principal.clone(),
             region: cred.region.clone(),
+            session: None,
+        })
+    }
+
+    /// Temporary credentials: the session token must be authentic, for this key id and
+    /// unexpired, and the session must still exist. The session is read on every request
+    /// (one O(1) lookup), so an ended session stops working at once on every replica; only
+    /// the derived signing key is cached.
+    async fn authenticate_session(
+        &self,
+        req: &SignedRequest<'_>,
+        auth: &ParsedAuth,
+        id: &AccessKeyId,
+        _service: &str,
+    ) -> Result<Authenticated, ApiError> {
+        let cred = &auth.credential;
+        let resolved =
+            fedgate_sts::resolve::resolve_session(&self.iam, id, auth.security_token.as_deref())
+                .await?;
+        let key = self.cache.get_or_try_derive(cred, |c| {
+            let secret = resolved.open_secret(&self.iam)?;
+            Ok::<_, ApiError>(fedgate_sigv4::signing_key_for_scope(secret.expose(), c))
+        })?;
+        fedgate_sigv4::verify(req, auth, &key)?;
+        Ok(Authenticated {
+            principal: resolved.principal,
+            region: cred.region.clone(),
+            session: Some(resolved.session),
         })
     }
 }

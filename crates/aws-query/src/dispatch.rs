@@ -300,7 +300,11 @@ async fn process(
             return (Err(e), ns, action);
         }
     };
-    let Authenticated { principal, region } = match api
+    let Authenticated {
+        principal,
+        region,
+        session,
+    } = match api
         .auth
         .authenticate(&signed, &parsed_auth, service.prefix())
         .await
@@ -317,6 +321,7 @@ async fn process(
         source_ip: peer,
         secure_transport: api.config.secure_transport,
         region,
+        session,
     };
     let call = actions::Call {
         iam: &api.iam,
@@ -360,6 +365,7 @@ fn is_secret_param(name: &str) -> bool {
         "TokenCode",
         "SAMLAssertion",
         "WebIdentityToken",
+        "SessionToken",
     ];
     SECRET.contains(&name) || name.contains("Secret")
 }
@@ -420,7 +426,11 @@ impl AuditCtx<'_> {
 /// CloudTrail's `userIdentity` for a principal.
 fn identity(p: &Principal) -> serde_json::Value {
     serde_json::json!({
-        "type": if matches!(p, Principal::Root { .. }) { "Root" } else { "IAMUser" },
+        "type": match p {
+            Principal::Root { .. } => "Root",
+            Principal::User { .. } => "IAMUser",
+            Principal::AssumedRole { .. } => "AssumedRole",
+        },
         "principalId": p.user_id(),
         "arn": p.arn().to_string(),
         "accountId": p.account().as_str(),

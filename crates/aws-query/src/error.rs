@@ -162,6 +162,28 @@ impl From<IamError> for ApiError {
     }
 }
 
+impl From<fedgate_sts::StsError> for ApiError {
+    fn from(e: fedgate_sts::StsError) -> Self {
+        use fedgate_sts::StsError as E;
+        match e {
+            E::Iam(i) => i.into(),
+            E::PackedPolicyTooLarge(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "PackedPolicyTooLarge", m)
+            }
+            E::InvalidClientTokenId => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+            E::ExpiredToken => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ),
+        }
+    }
+}
+
 impl From<SigV4Error> for ApiError {
     fn from(e: SigV4Error) -> Self {
         use SigV4Error as E;

@@ -4,7 +4,9 @@ use crate::arn::Arn;
 use crate::ids::{AccessKeyId, AccountId};
 use serde::{Deserialize, Serialize};
 
-/// An authenticated principal. Later issues add assumed roles and federated users.
+/// An authenticated principal. Temporary credentials from `GetSessionToken` authenticate as
+/// the [`Principal::User`] or [`Principal::Root`] they belong to (with the `ASIA…` key id);
+/// those from `AssumeRole` as [`Principal::AssumedRole`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Principal {
@@ -23,18 +25,33 @@ pub enum Principal {
         path: String,
         access_key_id: Option<AccessKeyId>,
     },
+    /// A session of an IAM role (`AssumeRole`), signing with its temporary key.
+    AssumedRole {
+        partition: String,
+        account: AccountId,
+        /// The role's unique id (`AROA…`).
+        role_id: String,
+        role_name: String,
+        role_path: String,
+        session_name: String,
+        access_key_id: AccessKeyId,
+    },
 }
 
 impl Principal {
     pub fn account(&self) -> &AccountId {
         match self {
-            Principal::Root { account, .. } | Principal::User { account, .. } => account,
+            Principal::Root { account, .. }
+            | Principal::User { account, .. }
+            | Principal::AssumedRole { account, .. } => account,
         }
     }
 
     pub fn partition(&self) -> &str {
         match self {
-            Principal::Root { partition, .. } | Principal::User { partition, .. } => partition,
+            Principal::Root { partition, .. }
+            | Principal::User { partition, .. }
+            | Principal::AssumedRole { partition, .. } => partition,
         }
     }
 
@@ -50,14 +67,53 @@ impl Principal {
                 name,
                 ..
             } => Arn::user(partition, account.as_str(), path, name),
+            Principal::AssumedRole {
+                partition,
+                account,
+                role_name,
+                session_name,
+                ..
+            } => Arn {
+                partition: partition.clone(),
+                service: "sts".into(),
+                region: String::new(),
+                account: account.to_string(),
+                resource: format!("assumed-role/{role_name}/{session_name}"),
+            },
         }
     }
 
-    /// The `UserId` STS reports: the account id for root, the unique id for a user.
-    pub fn user_id(&self) -> &str {
+    /// For an assumed-role session, the ARN of its role (with the role's path).
+    pub fn role_arn(&self) -> Option<Arn> {
         match self {
-            Principal::Root { account, .. } => account.as_str(),
-            Principal::User { user_id, .. } => user_id,
+            Principal::AssumedRole {
+                partition,
+                account,
+                role_name,
+                role_path,
+                ..
+            } => Some(Arn::iam_entity(
+                partition,
+                account.as_str(),
+                "role",
+                role_path,
+                role_name,
+            )),
+            _ => None,
+        }
+    }
+
+    /// The `UserId` STS reports: the account id for root, the unique id for a user,
+    /// `{role id}:{session name}` for an assumed role.
+    pub fn user_id(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Principal::Root { account, .. } => account.as_str().into(),
+            Principal::User { user_id, .. } => user_id.as_str().into(),
+            Principal::AssumedRole {
+                role_id,
+                session_name,
+                ..
+            } => format!("{role_id}:{session_name}").into(),
         }
     }
 
@@ -66,7 +122,13 @@ impl Principal {
         match self {
             Principal::Root { .. } => "Account",
             Principal::User { .. } => "User",
+            Principal::AssumedRole { .. } => "AssumedRole",
         }
+    }
+
+    /// Whether the principal signs with temporary (`ASIA…`) credentials.
+    pub fn is_temporary(&self) -> bool {
+        self.access_key_id().is_some_and(AccessKeyId::is_temporary)
     }
 
     pub fn access_key_id(&self) -> Option<&AccessKeyId> {
@@ -74,6 +136,7 @@ impl Principal {
             Principal::Root { access_key_id, .. } | Principal::User { access_key_id, .. } => {
                 access_key_id.as_ref()
             }
+            Principal::AssumedRole { access_key_id, .. } => Some(access_key_id),
         }
     }
 }

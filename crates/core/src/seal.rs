@@ -22,6 +22,8 @@ pub enum SealError {
 /// The key-encryption key. Never printed.
 pub struct Kek {
     key: LessSafeKey,
+    /// The raw key, for [`Kek::derive_key`] only.
+    raw: Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Kek {
@@ -36,9 +38,22 @@ impl Kek {
             return Err(SealError::KeyLength);
         }
         let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| SealError::KeyLength)?;
+        let mut raw = Zeroizing::new([0u8; 32]);
+        raw.copy_from_slice(bytes);
         Ok(Kek {
             key: LessSafeKey::new(unbound),
+            raw,
         })
+    }
+
+    /// A 32-byte key for another purpose, derived as HMAC-SHA256(KEK, `label`): distinct
+    /// labels give independent keys, and none of them reveals the KEK.
+    pub fn derive_key(&self, label: &str) -> Zeroizing<[u8; 32]> {
+        let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.raw[..]);
+        let tag = ring::hmac::sign(&k, label.as_bytes());
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     /// Parses the contents of a KEK file: 64 hex characters (surrounding whitespace ignored).
@@ -151,5 +166,16 @@ mod tests {
         assert!(kek.open(&[], b"").is_err());
         assert!(Kek::from_hex("abcd").is_err());
         assert!(Kek::from_hex(&"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn derived_keys_depend_on_label_and_kek() {
+        let rng = TestRng::seeded(4);
+        let (a, hex) = Kek::generate(&rng).expect("kek");
+        let again = Kek::from_hex(hex.expose()).expect("hex");
+        let (b, _) = Kek::generate(&rng).expect("kek");
+        assert_eq!(*a.derive_key("x"), *again.derive_key("x"));
+        assert_ne!(*a.derive_key("x"), *a.derive_key("y"));
+        assert_ne!(*a.derive_key("x"), *b.derive_key("x"));
     }
 }

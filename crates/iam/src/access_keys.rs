@@ -74,6 +74,11 @@ pub async fn resolve_target(
             n.to_owned()
         }
         (None, Principal::User { name, .. }) => name.clone(),
+        (None, Principal::AssumedRole { .. }) => {
+            return Err(IamError::Validation(
+                "Must specify userName when calling with non-User credentials".into(),
+            ));
+        }
         (None, Principal::Root { .. }) => {
             let arn = Arn::root(caller.partition(), account.as_str()).to_string();
             require(authorize(iam, caller, action, &arn, ctx).await?)?;

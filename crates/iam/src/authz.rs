@@ -12,7 +12,9 @@
 //!   nothing; a boundary it cannot load denies everything.
 //! - Stored documents are compiled once and reused ([`crate::compiled`]).
 //!
-//! Resource-based policies and session policies join the policy set with the STS issue.
+//! - Temporary credentials ([`session`]): an assumed-role session is decided over its role's
+//!   current policies within the role's boundary and the session policies; a
+//!   `GetSessionToken` session like its user (or root), with the session's MFA and issue time.
 
 use crate::policies::{Holder, HolderKind};
 use crate::policy_ref::{PolicyRef, resolve};
@@ -26,12 +28,21 @@ use fedgate_store::model::{Group, Role, User};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+mod session;
+pub use session::session_policies;
+
+/// Why a session of a deleted role is denied.
+const GONE_ROLE: &str = "because the role no longer exists";
+
 /// What is known about the request besides who sent it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     pub source_ip: Option<IpAddr>,
     pub secure_transport: bool,
     pub region: String,
+    /// The session record of temporary credentials, as authentication read it (authorization
+    /// reads it from the store when absent).
+    pub session: Option<Arc<fedgate_store::model::Session>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,88 +129,213 @@ pub async fn decide(
             "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}"
         ))
     };
-    match principal {
-        Principal::Root { account, .. } => {
-            let own = resource_account(resource)
-                .is_none_or(|a| a == account.as_str() || is_aws_managed_policy(resource));
-            Ok((
-                if own {
-                    Decision::Allow
-                } else {
-                    denied("because no resource-based policy allows the action")
-                },
+    if let Some(why) = session::session_token_refusal(iam, principal, action, ctx).await? {
+        return Ok((denied(why), true));
+    }
+    if let Principal::Root { account, .. } = principal {
+        let own = resource_account(resource)
+            .is_none_or(|a| a == account.as_str() || is_aws_managed_policy(resource));
+        return Ok(if own {
+            (Decision::Allow, false)
+        } else {
+            (
+                denied("because no resource-based policy allows the action"),
                 false,
-            ))
+            )
+        });
+    }
+    let mut subject = match Subject::load(iam, principal, ctx).await? {
+        Ok(s) => s,
+        Err(reason) => return Ok((denied(reason), true)),
+    };
+    insert_action_keys(&mut subject.context, keys);
+    Ok(subject.decide(action, resource, None, principal.account()))
+}
+
+/// Adds an action's own condition keys to the request context.
+fn insert_action_keys(context: &mut Context, keys: &ActionKeys) {
+    for (key, values) in keys {
+        match values.as_slice() {
+            [one] if !key.eq_ignore_ascii_case("aws:TagKeys") => {
+                context.insert(key, one.as_str());
+            }
+            _ => {
+                context.insert_multi(key, values.iter().cloned());
+            }
         }
-        Principal::User {
-            account, user_id, ..
-        } => {
-            let Some(user) = iam.store.get_user(account, user_id).await? else {
-                return Ok((denied("because the user no longer exists"), true));
-            };
-            let loaded = match principal_policies(iam, PolicySource::User(&user)).await? {
-                Ok(p) => p,
-                Err(reason) => return Ok((denied(reason), true)),
-            };
-            let mut context = Context::new();
-            let now = iam.clock.now();
-            context
-                .insert("aws:username", user.name.as_str())
-                .insert("aws:userid", user.user_id.as_str())
-                .insert("aws:PrincipalArn", principal_arn.as_str())
-                .insert("aws:PrincipalAccount", account.as_str())
-                .insert("aws:PrincipalType", principal.principal_type())
-                .insert("aws:CurrentTime", iso8601(now))
-                .insert("aws:EpochTime", now.unix_timestamp().to_string())
-                .insert("aws:SecureTransport", ctx.secure_transport.to_string());
-            if !ctx.region.is_empty() {
-                context.insert("aws:RequestedRegion", ctx.region.as_str());
-            }
-            if let Some(ip) = ctx.source_ip {
-                context.insert("aws:SourceIp", ip.to_string());
-            }
-            for tag in &user.tags {
-                context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
-            }
-            for (key, values) in keys {
-                match values.as_slice() {
-                    [one] if !key.eq_ignore_ascii_case("aws:TagKeys") => {
-                        context.insert(key, one.as_str());
-                    }
-                    _ => {
-                        context.insert_multi(key, values.iter().cloned());
-                    }
+    }
+}
+
+/// [`authorize`] for an action decided with a resource-based policy as well (a role's trust
+/// policy for `sts:AssumeRole`), with request-specific context keys added by `extra`.
+/// The root user has no policies to evaluate here and is denied (STS refuses root callers
+/// of `AssumeRole` before asking).
+pub async fn authorize_with_resource_policy(
+    iam: &Iam,
+    principal: &Principal,
+    action: &str,
+    resource: &str,
+    ctx: &RequestContext,
+    resource_policy: &LoadedPolicy,
+    extra: impl FnOnce(&mut Context),
+) -> Result<Decision, IamError> {
+    let principal_arn = principal.arn().to_string();
+    let denied = |reason: &str| {
+        Decision::Deny(format!(
+            "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}"
+        ))
+    };
+    if let Some(why) = session::session_token_refusal(iam, principal, action, ctx).await? {
+        return Ok(denied(why));
+    }
+    let mut subject = match Subject::load(iam, principal, ctx).await? {
+        Ok(s) => s,
+        Err(reason) => return Ok(denied(reason)),
+    };
+    extra(&mut subject.context);
+    Ok(subject
+        .decide(action, resource, Some(resource_policy), principal.account())
+        .0)
+}
+
+/// A non-root principal's policies and request context, ready to decide requests.
+struct Subject {
+    principal_arn: String,
+    role_arn: Option<String>,
+    loaded: PrincipalPolicies,
+    session: Vec<LoadedPolicy>,
+    context: Context,
+}
+
+impl Subject {
+    /// `Ok(Err(reason))` when the principal must be denied everything.
+    async fn load(
+        iam: &Iam,
+        principal: &Principal,
+        ctx: &RequestContext,
+    ) -> Result<Result<Subject, &'static str>, IamError> {
+        let principal_arn = principal.arn().to_string();
+        match principal {
+            Principal::Root { .. } => Ok(Err("because the root user has no policies")),
+            Principal::User {
+                account, user_id, ..
+            } => {
+                let Some(user) = iam.store.get_user(account, user_id).await? else {
+                    return Ok(Err("because the user no longer exists"));
+                };
+                let loaded = match principal_policies(iam, PolicySource::User(&user)).await? {
+                    Ok(p) => p,
+                    Err(reason) => return Ok(Err(reason)),
+                };
+                let mut context = base_context(iam, principal, &principal_arn, ctx);
+                context.insert("aws:username", user.name.as_str());
+                for tag in &user.tags {
+                    context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
                 }
+                if principal.is_temporary() {
+                    let Some(s) = session::load(iam, principal, ctx).await? else {
+                        return Ok(Err(session::GONE));
+                    };
+                    session::insert_session_keys(&mut context, &s);
+                }
+                Ok(Ok(Subject {
+                    principal_arn,
+                    role_arn: None,
+                    loaded,
+                    session: vec![],
+                    context,
+                }))
             }
-            let set = PolicySet {
-                identity: loaded
-                    .identity
-                    .iter()
-                    .map(|p| (p.label.clone(), p.policy.as_ref()))
-                    .collect(),
-                resource: None,
-                boundary: loaded
-                    .boundary
-                    .as_ref()
-                    .map(|p| (p.label.clone(), p.policy.as_ref())),
-                session: vec![],
-            };
-            let mut req = Request::new(&principal_arn, action, resource, &context);
-            if is_aws_managed_policy(resource) {
-                // AWS-managed policies are readable and attachable in every account: IAM
-                // actions on them are decided like actions on the caller's own resources.
-                req = req.with_resource_account(account.as_str());
+            Principal::AssumedRole { .. } => {
+                session::assumed_role_subject(iam, principal, ctx).await
             }
-            let decision = evaluate(&set, &req);
-            Ok(match decision.effect {
-                Effect::Allow => (Decision::Allow, false),
-                Effect::ExplicitDeny | Effect::ImplicitDeny => (
-                    Decision::Deny(access_denied_message(&decision, &req).unwrap_or_else(|| {
-                        format!("User: {principal_arn} is not authorized to perform: {action}")
-                    })),
-                    decision.effect == Effect::ExplicitDeny,
-                ),
-            })
+        }
+    }
+
+    fn decide(
+        &self,
+        action: &str,
+        resource: &str,
+        resource_policy: Option<&LoadedPolicy>,
+        account: &AccountId,
+    ) -> (Decision, bool) {
+        let mut req = Request::new(&self.principal_arn, action, resource, &self.context);
+        req.session_role_arn = self.role_arn.as_deref();
+        evaluate_set(&self.loaded, &self.session, resource_policy, req, account)
+    }
+}
+
+/// The context keys every AWS principal has (`principal_arn` is the role's ARN for a role
+/// session, as AWS sets aws:PrincipalArn).
+fn base_context(
+    iam: &Iam,
+    principal: &Principal,
+    principal_arn: &str,
+    ctx: &RequestContext,
+) -> Context {
+    let mut context = Context::new();
+    let now = iam.clock.now();
+    context
+        .insert("aws:userid", principal.user_id().as_ref())
+        .insert("aws:PrincipalArn", principal_arn)
+        .insert("aws:PrincipalAccount", principal.account().as_str())
+        .insert("aws:PrincipalType", principal.principal_type())
+        .insert("aws:CurrentTime", iso8601(now))
+        .insert("aws:EpochTime", now.unix_timestamp().to_string())
+        .insert("aws:SecureTransport", ctx.secure_transport.to_string());
+    if !ctx.region.is_empty() {
+        context.insert("aws:RequestedRegion", ctx.region.as_str());
+    }
+    if let Some(ip) = ctx.source_ip {
+        context.insert("aws:SourceIp", ip.to_string());
+    }
+    context
+}
+
+/// Evaluates `req` over a principal's identity policies, boundary and session policies;
+/// the flag tells an explicit Deny from an implicit one.
+fn evaluate_set<'a>(
+    loaded: &PrincipalPolicies,
+    session: &[LoadedPolicy],
+    resource_policy: Option<&LoadedPolicy>,
+    mut req: Request<'a>,
+    account: &'a AccountId,
+) -> (Decision, bool) {
+    let set = PolicySet {
+        identity: loaded
+            .identity
+            .iter()
+            .map(|p| (p.label.clone(), p.policy.as_ref()))
+            .collect(),
+        resource: resource_policy.map(|p| (p.label.clone(), p.policy.as_ref())),
+        boundary: loaded
+            .boundary
+            .as_ref()
+            .map(|p| (p.label.clone(), p.policy.as_ref())),
+        session: session
+            .iter()
+            .map(|p| (p.label.clone(), p.policy.as_ref()))
+            .collect(),
+    };
+    if is_aws_managed_policy(req.resource) {
+        // AWS-managed policies are readable and attachable in every account: IAM
+        // actions on them are decided like actions on the caller's own resources.
+        req = req.with_resource_account(account.as_str());
+    }
+    let decision = evaluate(&set, &req);
+    match decision.effect {
+        Effect::Allow => (Decision::Allow, false),
+        Effect::ExplicitDeny | Effect::ImplicitDeny => {
+            let message = access_denied_message(&decision, &req).unwrap_or_else(|| {
+                format!(
+                    "User: {} is not authorized to perform: {}",
+                    req.principal_arn, req.action
+                )
+            });
+            (
+                Decision::Deny(message),
+                decision.effect == Effect::ExplicitDeny,
+            )
         }
     }
 }
@@ -323,7 +459,7 @@ async fn add_holder<T: Holder>(
 
 /// An AWS-managed policy, or the default version of a customer-managed one; `None` when
 /// there is no such policy (or it does not compile).
-async fn load_managed(
+pub async fn load_managed(
     iam: &Iam,
     account: &AccountId,
     arn: &str,

@@ -183,6 +183,11 @@ pub async fn resolve_target(
             n.to_owned()
         }
         (None, Principal::User { name, .. }) => name.clone(),
+        (None, Principal::AssumedRole { .. }) => {
+            return Err(IamError::Validation(
+                "Must specify userName when calling with non-User credentials".into(),
+            ));
+        }
         (None, Principal::Root { .. }) => {
             let resource = Arn::root(caller.partition(), account.as_str()).to_string();
             require(authorize(iam, caller, action, &resource, ctx).await?)?;

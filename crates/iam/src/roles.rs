@@ -289,7 +289,11 @@ pub async fn delete_role(
             None => Txn::new(),
         };
         match iam.store.delete_entity(&r, version, extra).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                // Its temporary credentials end with it.
+                iam.store.end_sessions(account, &r.role_id).await?;
+                return Ok(());
+            }
             Err(StoreError::Conflict) => {}
             Err(e) => return Err(e.into()),
         }

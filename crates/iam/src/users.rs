@@ -52,6 +52,11 @@ pub async fn get_user(
             n.to_owned()
         }
         (None, Principal::User { name, .. }) => name.clone(),
+        (None, Principal::AssumedRole { .. }) => {
+            return Err(IamError::Validation(
+                "Must specify userName when calling with non-User credentials".into(),
+            ));
+        }
         (None, Principal::Root { .. }) => {
             // AWS answers GetUser without a name, called by root, with the root "user".
             let resource = Arn::root(caller.partition(), account.as_str()).to_string();
@@ -299,7 +304,11 @@ pub async fn delete_user(
             None => Txn::new(),
         };
         match iam.store.delete_entity(&u, version, extra).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                // Its temporary credentials end with it.
+                iam.store.end_sessions(account, &u.user_id).await?;
+                return Ok(());
+            }
             Err(StoreError::Conflict) => {}
             Err(e) => return Err(e.into()),
         }

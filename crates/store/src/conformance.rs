@@ -433,18 +433,47 @@ pub async fn sessions(store: &Store) {
         sealed_secret: vec![9; 40],
         expires_at_ms: SystemClock.now_millis() + 500,
         principal: serde_json::json!({"role": "r"}),
+        details: Default::default(),
     };
     store.put_session(&s).await.unwrap();
     assert!(matches!(
         store.put_session(&s).await,
         Err(StoreError::AlreadyExists)
     ));
-    assert_eq!(store.get_session(&id).await.unwrap(), Some(s));
+    assert_eq!(store.get_session(&id).await.unwrap(), Some(s.clone()));
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(
         store.get_session(&id).await.unwrap(),
         None,
         "session outlived its expiry"
+    );
+    // Sessions listed under an owner end together.
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = AccessKeyId::generate_temporary(&rng);
+        let mut s = s.clone();
+        s.access_key_id = id.clone();
+        s.expires_at_ms = SystemClock.now_millis() + 60_000;
+        s.details.owner_id = "AROAOWNER".into();
+        store.put_session(&s).await.unwrap();
+        ids.push(id);
+    }
+    let mut ended = store
+        .end_sessions(&s.account_id, "AROAOWNER")
+        .await
+        .unwrap();
+    ended.sort();
+    ids.sort();
+    assert_eq!(ended, ids);
+    for id in &ids {
+        assert_eq!(store.get_session(id).await.unwrap(), None);
+    }
+    assert!(
+        store
+            .end_sessions(&s.account_id, "AROAOWNER")
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 

@@ -247,8 +247,8 @@ pub struct LastUsed {
     pub region: String,
 }
 
-/// A temporary-credential session. The STS issue fills in its principal and policies; the
-/// store only needs the key id, the sealed secret and the absolute expiry.
+/// A temporary-credential session (`session/{key id}`), stored with the credential's expiry.
+/// The secret is sealed under the KEK with the key id as associated data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub access_key_id: AccessKeyId,
@@ -257,8 +257,43 @@ pub struct Session {
     pub sealed_secret: Vec<u8>,
     /// Unix milliseconds; the record carries the same expiry in the backend.
     pub expires_at_ms: i64,
+    /// The principal the session speaks for (a serialized `fedgate_core::Principal`).
     #[serde(default)]
     pub principal: serde_json::Value,
+    /// What the session carries into authorization.
+    #[serde(default)]
+    pub details: SessionDetails,
+}
+
+/// The parts of a session that authorization and role chaining read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDetails {
+    /// When the credentials were issued (aws:TokenIssueTime), Unix ms.
+    #[serde(default)]
+    pub issued_at_ms: i64,
+    /// The role id, user id or `root` whose sessions index lists this one; empty = none.
+    #[serde(default)]
+    pub owner_id: String,
+    /// The inline session policy (`Policy`).
+    #[serde(default)]
+    pub session_policy: Option<String>,
+    /// Managed session policies (`PolicyArns`).
+    #[serde(default)]
+    pub policy_arns: Vec<String>,
+    /// Session tags (aws:PrincipalTag/*, overriding the role's tags of the same key).
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// Keys of the session tags passed on when this session assumes another role.
+    #[serde(default)]
+    pub transitive_tag_keys: Vec<String>,
+    #[serde(default)]
+    pub source_identity: Option<String>,
+    /// When MFA was checked for this session, Unix ms (`None` = no MFA).
+    #[serde(default)]
+    pub mfa_authenticated_at_ms: Option<i64>,
+    /// `GetFederationToken`'s federated user name, when the session is one.
+    #[serde(default)]
+    pub federated_name: Option<String>,
 }
 
 mod b64 {

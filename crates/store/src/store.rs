@@ -5,7 +5,9 @@
 //! - users, groups, roles, customer-managed policies, MFA devices: see [`crate::entities`]
 //!   (`acct/{id}/user/{user_id}`, `acct/{id}/username/{lowercased}`, index `acct/{id}/users`)
 //! - `ak/{key id}` → [`AccessKey`]; index `acct/{id}/keys/{user_id|root}` of key ids
-//! - `session/{key id}` → [`Session`], expiring with the session
+//! - `session/{key id}` → [`Session`], expiring with the session; index
+//!   `acct/{id}/sessions/{owner id}` of the key ids of sessions of a role, user or root
+//!   (members may outlive their sessions; they are removed when the owner's sessions end)
 
 use crate::StoreError;
 use crate::backend::{Backend, Txn};
@@ -50,6 +52,9 @@ fn access_key_key(id: &AccessKeyId) -> String {
 }
 fn session_key(id: &AccessKeyId) -> String {
     format!("session/{id}")
+}
+fn session_index(account: &AccountId, owner_id: &str) -> String {
+    format!("acct/{account}/sessions/{owner_id}")
 }
 
 /// Create-if-absent of an account (and its alias).
@@ -346,13 +351,20 @@ impl Store {
 
     // ---- sessions ----
 
-    /// Stores a session that vanishes at `session.expires_at_ms`.
+    /// Stores a session that vanishes at `session.expires_at_ms`, listed under its owner
+    /// (`session.details.owner_id`, when set) so that deleting the owner can end it.
     pub async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
         let k = session_key(&session.access_key_id);
-        let txn =
+        let mut txn =
             Txn::new()
                 .check_absent(&k)
                 .put_expiring(&k, to_json(session)?, session.expires_at_ms);
+        if !session.details.owner_id.is_empty() {
+            txn = txn.index_add(
+                session_index(&session.account_id, &session.details.owner_id),
+                session.access_key_id.as_str(),
+            );
+        }
         self.commit_unique(txn).await
     }
 
@@ -364,6 +376,33 @@ impl Store {
         self.backend
             .commit(Txn::new().delete(session_key(id)))
             .await
+    }
+
+    /// Ends every session of `owner_id` (a role id, user id or `root`) in `account`: deletes
+    /// the sessions and their index. Returns the key ids that were listed.
+    pub async fn end_sessions(
+        &self,
+        account: &AccountId,
+        owner_id: &str,
+    ) -> Result<Vec<AccessKeyId>, StoreError> {
+        const PAGE: usize = 500;
+        let index = session_index(account, owner_id);
+        let mut ended = Vec::new();
+        loop {
+            let page = self.backend.index_range(&index, None, PAGE).await?;
+            if page.is_empty() {
+                return Ok(ended);
+            }
+            let mut txn = Txn::new();
+            for member in &page {
+                if let Ok(id) = AccessKeyId::parse(member) {
+                    txn = txn.delete(session_key(&id));
+                    ended.push(id);
+                }
+                txn = txn.index_remove(&index, member.as_str());
+            }
+            self.backend.commit(txn).await?;
+        }
     }
 
     pub(crate) async fn commit_unique(&self, txn: Txn) -> Result<(), StoreError> {

@@ -11,7 +11,7 @@ pub struct CallerIdentity {
 
 pub fn get_caller_identity(principal: &Principal) -> CallerIdentity {
     CallerIdentity {
-        user_id: principal.user_id().to_owned(),
+        user_id: principal.user_id().into_owned(),
         account: principal.account().to_string(),
         arn: principal.arn().to_string(),
     }

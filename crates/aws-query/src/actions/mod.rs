@@ -23,6 +23,8 @@ pub mod roles;
 pub mod shapes;
 pub mod simulate_custom_policy;
 pub mod simulate_principal_policy;
+pub mod sts_access_key_info;
+pub mod sts_assume_role;
 pub mod users;
 
 use crate::auth::Authenticator;
@@ -112,9 +114,22 @@ const CORE: &[ActionDef] = &[
     ),
 ];
 
+/// STS actions that mint credentials or read key information.
+const STS: &[ActionDef] = &[
+    action!("AssumeRole", Sts, Write, sts_assume_role::run),
+    action!(
+        "GetSessionToken",
+        Sts,
+        Write,
+        sts_assume_role::get_session_token_run
+    ),
+    action!("GetAccessKeyInfo", Sts, Read, sts_access_key_info::run),
+];
+
 /// Every action table.
 pub const REGISTRY: &[&[ActionDef]] = &[
     CORE,
+    STS,
     users::ACTIONS,
     groups::ACTIONS,
     roles::ACTIONS,
