@@ -9,57 +9,7 @@ mod common;
 
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::StatusType;
-use common::Harness;
-use std::time::{Duration, SystemTime};
-
-fn code<E: ProvideErrorMetadata>(e: &aws_sdk_iam::error::SdkError<E>) -> String {
-    e.as_service_error()
-        .and_then(|s| s.code())
-        .unwrap_or("<no code>")
-        .to_owned()
-}
-
-fn status<E>(e: &aws_sdk_iam::error::SdkError<E>) -> u16 {
-    e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)
-}
-
-/// A presigned IAM GET URL for `query`, signed with `key` (to read the raw XML).
-fn presign(h: &Harness, key: (&str, &str), query: &str) -> String {
-    use aws_sigv4::http_request::{
-        SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
-    };
-    use aws_sigv4::sign::v4;
-    let identity = aws_credential_types::Credentials::new(key.0, key.1, None, None, "t").into();
-    let mut settings = SigningSettings::default();
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(Duration::from_secs(300));
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("iam")
-        .time(SystemTime::now())
-        .settings(settings)
-        .build()
-        .unwrap()
-        .into();
-    let url = format!("{}/?{query}", h.url);
-    let host = h.url.trim_start_matches("http://").to_owned();
-    let req = SignableRequest::new(
-        "GET",
-        &url,
-        [("host", host.as_str())].into_iter(),
-        SignableBody::Bytes(&[]),
-    )
-    .unwrap();
-    let (instructions, _) = sign(req, &params).unwrap().into_parts();
-    let mut http_req = http::Request::builder()
-        .method("GET")
-        .uri(&url)
-        .body(())
-        .unwrap();
-    instructions.apply_to_request_http1x(&mut http_req);
-    http_req.uri().to_string()
-}
+use common::{Harness, code, status};
 
 /// A user made through the API, with no keys.
 async fn new_user(h: &Harness, name: &str) {
@@ -112,10 +62,11 @@ async fn lifecycle(h: &Harness) {
     assert_eq!(meta[0].user_name(), Some("alice"));
     assert_eq!(meta[0].status(), Some(&StatusType::Active));
     assert!(!listed.is_truncated());
-    let url = presign(
-        h,
+    let url = h.presign(
         (&ak, &asec),
-        "Action=ListAccessKeys&UserName=alice&Version=2010-05-08",
+        "iam",
+        "GET",
+        "/?Action=ListAccessKeys&UserName=alice&Version=2010-05-08",
     );
     let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert!(body.contains(&id), "{body}");
@@ -372,27 +323,10 @@ both_backends!(key_errors, super::errors);
 /// console), so the first root key is written straight into the store, as bootstrap writes
 /// keys; everything after goes through the API signed with it.
 async fn root_keys(h: &Harness) {
-    use fedgate_core::{AccessKeyId, SystemRng};
-    use fedgate_store::model::{AccessKey, KeyOwner, KeyStatus};
-    let rng = SystemRng::new();
-    let iam = &h.app.iam;
-    let id = AccessKeyId::generate_long_term(&rng);
-    let secret = fedgate_core::ids::generate_secret_access_key(&rng);
-    iam.store
-        .create_access_key(&AccessKey {
-            access_key_id: id.clone(),
-            account_id: h.admin.account_id.clone(),
-            owner: KeyOwner::Root,
-            sealed_secret: iam.kek.seal_secret(&rng, &secret, id.as_str().as_bytes()),
-            status: KeyStatus::Active,
-            created_at: "2026-11-23T00:00:00Z".into(),
-            last_used: None,
-        })
-        .await
-        .unwrap();
-    let root = h.iam(id.as_str(), secret.expose());
+    let (id, secret) = h.root_key().await;
+    let root = h.iam(&id, &secret);
     let who = h
-        .sts(id.as_str(), secret.expose())
+        .sts(&id, &secret)
         .get_caller_identity()
         .send()
         .await

@@ -6,18 +6,9 @@
 
 mod common;
 
-use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::{EntityType, SummaryKeyType as K};
-use common::Harness;
+use common::{Harness, failure};
 use fedgate_core::AccountId;
-
-fn code_of<E: ProvideErrorMetadata, R: std::fmt::Debug>(
-    r: Result<R, aws_sdk_iam::error::SdkError<E, aws_smithy_runtime_api::http::Response>>,
-) -> (String, u16) {
-    let e = r.expect_err("expected an error");
-    let status = e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
-    (e.code().unwrap_or_default().to_owned(), status)
-}
 
 async fn alias_flow(h: &Harness) {
     let (k, s) = h.admin_key();
@@ -65,7 +56,7 @@ async fn alias_flow(h: &Harness) {
 
     // Bad shapes.
     for bad in ["ab", "-abc", "abc-", "a--b", "Upper", "has_underscore"] {
-        let (c, st) = code_of(iam.create_account_alias().account_alias(bad).send().await);
+        let (c, st) = failure(iam.create_account_alias().account_alias(bad).send().await);
         assert_eq!((c.as_str(), st), ("ValidationError", 400), "{bad}");
     }
 
@@ -77,7 +68,7 @@ async fn alias_flow(h: &Harness) {
     )
     .await
     .unwrap();
-    let (c, st) = code_of(
+    let (c, st) = failure(
         iam.create_account_alias()
             .account_alias("other-corp")
             .send()
@@ -98,7 +89,7 @@ async fn alias_flow(h: &Harness) {
     ));
 
     // Delete: only the account's own alias.
-    let (c, st) = code_of(
+    let (c, st) = failure(
         iam.delete_account_alias()
             .account_alias("other-corp")
             .send()
@@ -130,7 +121,7 @@ async fn alias_flow(h: &Harness) {
     // No permission, no alias.
     let (uk, us) = h.user_with_key("plain").await;
     let plain = h.iam(&uk, &us);
-    let (c, st) = code_of(
+    let (c, st) = failure(
         plain
             .create_account_alias()
             .account_alias("mine")
@@ -138,9 +129,9 @@ async fn alias_flow(h: &Harness) {
             .await,
     );
     assert_eq!((c.as_str(), st), ("AccessDenied", 403));
-    let (c, _) = code_of(plain.get_account_summary().send().await);
+    let (c, _) = failure(plain.get_account_summary().send().await);
     assert_eq!(c, "AccessDenied");
-    let (c, _) = code_of(plain.get_account_authorization_details().send().await);
+    let (c, _) = failure(plain.get_account_authorization_details().send().await);
     assert_eq!(c, "AccessDenied");
 }
 both_backends!(aliases, crate::alias_flow);
@@ -193,8 +184,7 @@ async fn summary_flow(h: &Harness) {
 both_backends!(summary, crate::summary_flow);
 
 async fn details_flow(h: &Harness) {
-    let (k, s) = h.admin_key();
-    let iam = h.iam(&k, &s);
+    let iam = h.admin_iam();
     let d = iam
         .get_account_authorization_details()
         .send()
@@ -270,7 +260,7 @@ async fn details_flow(h: &Harness) {
         first.user_detail_list()[0].user_name(),
         second.user_detail_list()[0].user_name()
     );
-    let (c, st) = code_of(
+    let (c, st) = failure(
         iam.get_account_authorization_details()
             .filter(EntityType::from("Bogus"))
             .send()

@@ -11,7 +11,7 @@ use common::Harness;
 use fedgate_core::Principal;
 use fedgate_iam::authz::{Decision, RequestContext, authorize};
 use fedgate_store::Txn;
-use fedgate_store::model::{Group, Role, User};
+use fedgate_store::model::{Role, User};
 
 const ACCOUNT: &str = "123456789012";
 
@@ -71,21 +71,6 @@ async fn set_user(h: &Harness, name: &str, f: impl Fn(&mut User) + Send) {
         .unwrap();
 }
 
-async fn make_group(h: &Harness, name: &str) -> String {
-    let id = format!("AGPA{}", name.to_uppercase());
-    let g = Group {
-        account_id: h.admin.account_id.clone(),
-        group_id: id.clone(),
-        name: name.into(),
-        path: "/".into(),
-        created_at: "2026-11-23T00:00:00Z".into(),
-        attached_policies: vec![],
-        inline_policies: Default::default(),
-    };
-    h.app.iam.store.create_entity(&g, Txn::new()).await.unwrap();
-    id
-}
-
 async fn groups_and_inline(h: &Harness) {
     let (k, s) = h.admin_key();
     let admin = h.iam(&k, &s);
@@ -107,7 +92,7 @@ async fn groups_and_inline(h: &Harness) {
     );
 
     // In a group with a customer-managed policy attached: allowed.
-    let gid = make_group(h, "readers").await;
+    let gid = h.store_group("readers").await;
     set_user(h, "alice", |u| u.groups = vec![gid.clone()]).await;
     let arn = admin
         .create_policy()
@@ -213,8 +198,7 @@ async fn groups_and_inline(h: &Harness) {
 both_backends!(groups_and_inline_policies, crate::groups_and_inline);
 
 async fn boundaries(h: &Harness) {
-    let (k, s) = h.admin_key();
-    let admin = h.iam(&k, &s);
+    let admin = h.admin_iam();
     let (ck, cs) = h.user_with_key("carol").await;
     let carol = h.iam(&ck, &cs);
     admin
@@ -284,8 +268,7 @@ async fn boundaries(h: &Harness) {
 both_backends!(permissions_boundaries, crate::boundaries);
 
 async fn power_user(h: &Harness) {
-    let (k, s) = h.admin_key();
-    let admin = h.iam(&k, &s);
+    let admin = h.admin_iam();
     let (pk, ps) = h.user_with_key("pu").await;
     let pu = h.iam(&pk, &ps);
     admin
@@ -318,10 +301,9 @@ async fn power_user(h: &Harness) {
 both_backends!(power_user_access, crate::power_user);
 
 async fn simulate_principals(h: &Harness) {
-    let (k, s) = h.admin_key();
-    let admin = h.iam(&k, &s);
+    let admin = h.admin_iam();
     h.user_with_key("sim").await;
-    let gid = make_group(h, "simgroup").await;
+    let gid = h.store_group("simgroup").await;
     set_user(h, "sim", |u| u.groups = vec![gid.clone()]).await;
     admin
         .put_user_policy()

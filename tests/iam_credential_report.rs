@@ -12,27 +12,6 @@ use common::Harness;
 
 const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
 
-async fn root_key(h: &Harness) {
-    use fedgate_core::{AccessKeyId, SystemRng};
-    use fedgate_store::model::{AccessKey, KeyOwner, KeyStatus};
-    let rng = SystemRng::new();
-    let iam = &h.app.iam;
-    let id = AccessKeyId::generate_long_term(&rng);
-    let secret = fedgate_core::ids::generate_secret_access_key(&rng);
-    iam.store
-        .create_access_key(&AccessKey {
-            access_key_id: id.clone(),
-            account_id: h.admin.account_id.clone(),
-            owner: KeyOwner::Root,
-            sealed_secret: iam.kek.seal_secret(&rng, &secret, id.as_str().as_bytes()),
-            status: KeyStatus::Active,
-            created_at: "2026-11-23T00:00:00Z".into(),
-            last_used: None,
-        })
-        .await
-        .unwrap();
-}
-
 async fn report(h: &Harness) {
     let (k, s) = h.admin_key();
     let iam = h.iam(&k, &s);
@@ -84,7 +63,7 @@ async fn report(h: &Harness) {
         .unwrap()
         .unwrap()
         .unwrap();
-    root_key(h).await;
+    h.root_key().await;
 
     let g = iam.generate_credential_report().send().await.unwrap();
     assert_eq!(g.state(), Some(&ReportStateType::Started));

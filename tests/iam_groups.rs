@@ -6,33 +6,11 @@
 
 mod common;
 
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use common::Harness;
-
-/// Asserts an AWS error code and HTTP status; returns the message.
-fn fails<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
-    r: Result<T, SdkError<E, HttpResponse>>,
-    code: &str,
-    status: u16,
-) -> String {
-    let err = r.expect_err("expected an error");
-    assert_eq!(err.code(), Some(code), "{err:?}");
-    assert_eq!(
-        err.raw_response().map(|r| r.status().as_u16()),
-        Some(status),
-        "{err:?}"
-    );
-    err.message().unwrap_or_default().to_owned()
-}
-
-fn admin(h: &Harness) -> aws_sdk_iam::Client {
-    let (k, s) = h.admin_key();
-    h.iam(&k, &s)
-}
+use aws_sdk_iam::error::ProvideErrorMetadata;
+use common::{Harness, fails};
 
 async fn group_crud(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let out = iam
         .create_group()
         .group_name("Devs")
@@ -126,7 +104,7 @@ async fn group_crud(h: &Harness) {
 both_backends!(crud, super::group_crud);
 
 async fn membership(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     iam.create_group().group_name("team").send().await.unwrap();
     iam.create_group().group_name("other").send().await.unwrap();
     for u in ["ann", "ben"] {
@@ -249,7 +227,7 @@ async fn membership(h: &Harness) {
 both_backends!(members, super::membership);
 
 async fn groups_per_user_quota(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     iam.create_user().user_name("joiner").send().await.unwrap();
     for i in 0..11 {
         let g = format!("g{i:02}");
@@ -280,7 +258,7 @@ async fn groups_per_user_quota(h: &Harness) {
 both_backends!(quota, super::groups_per_user_quota);
 
 async fn member_pages(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     iam.create_group().group_name("big").send().await.unwrap();
     let mut expected = vec![];
     for i in 0..5 {
@@ -318,7 +296,7 @@ async fn member_pages(h: &Harness) {
 both_backends!(get_group_pages, super::member_pages);
 
 async fn policies_block_delete(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let out = iam.create_group().group_name("pol").send().await.unwrap();
     let id = out.group().unwrap().group_id().to_owned();
     let store = &h.app.iam.store;
@@ -363,7 +341,7 @@ async fn unauthorized_caller(h: &Harness) {
         msg.contains("is not authorized to perform: iam:CreateGroup"),
         "{msg}"
     );
-    admin(h)
+    h.admin_iam()
         .create_group()
         .group_name("real")
         .send()
@@ -393,7 +371,7 @@ both_backends!(access_denied, super::unauthorized_caller);
 /// The 10-groups quota holds under concurrent adds: the count is checked inside the atomic
 /// update, so exactly one of eleven simultaneous adds is refused.
 async fn concurrent_adds_respect_quota(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     iam.create_user().user_name("racer").send().await.unwrap();
     for i in 0..11 {
         iam.create_group()

@@ -7,28 +7,7 @@
 mod common;
 
 use aws_sdk_iam::error::ProvideErrorMetadata;
-use common::Harness;
-
-fn code<E: ProvideErrorMetadata>(e: &aws_sdk_iam::error::SdkError<E>) -> String {
-    e.code().unwrap_or_default().to_owned()
-}
-
-/// A user with an access key, made through the API by `iam`. Returns a client for the user.
-async fn user_with_api_key(
-    h: &Harness,
-    iam: &aws_sdk_iam::Client,
-    name: &str,
-) -> aws_sdk_iam::Client {
-    iam.create_user().user_name(name).send().await.unwrap();
-    let key = iam
-        .create_access_key()
-        .user_name(name)
-        .send()
-        .await
-        .unwrap();
-    let key = key.access_key().unwrap();
-    h.iam(key.access_key_id(), key.secret_access_key())
-}
+use common::{Harness, code, now_step, user_with_api_key};
 
 /// Root creates a virtual MFA device and enables it for itself with two consecutive codes.
 async fn mfa_for_root(_h: &Harness, root: &aws_sdk_iam::Client) {
@@ -44,11 +23,7 @@ async fn mfa_for_root(_h: &Harness, root: &aws_sdk_iam::Client) {
         .unwrap()
         .to_owned();
     let seed = totp::base32_decode(&seed_text).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let t = totp::step_at(i64::try_from(now).unwrap());
+    let t = now_step();
     root.enable_mfa_device()
         .serial_number(d.serial_number())
         .authentication_code1(totp::code_at(&seed, t - 1))

@@ -6,27 +6,9 @@
 
 mod common;
 
-use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::AssignmentStatusType;
-use common::Harness;
+use common::{Harness, failure, now_step};
 use fedgate_iam::totp;
-
-fn now_step() -> u64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    totp::step_at(now as i64)
-}
-
-/// The error code and HTTP status of a failed SDK call.
-fn code_of<E: ProvideErrorMetadata, R: std::fmt::Debug>(
-    r: Result<R, aws_sdk_iam::error::SdkError<E, aws_smithy_runtime_api::http::Response>>,
-) -> (String, u16) {
-    let e = r.expect_err("expected an error");
-    let status = e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
-    (e.code().unwrap_or_default().to_owned(), status)
-}
 
 /// Creates a device and returns (serial, seed bytes).
 async fn new_device(iam: &aws_sdk_iam::Client, name: &str) -> (String, Vec<u8>) {
@@ -48,14 +30,13 @@ async fn new_device(iam: &aws_sdk_iam::Client, name: &str) -> (String, Vec<u8>) 
 }
 
 async fn user_flow(h: &Harness) {
-    let (k, s) = h.admin_key();
-    let iam = h.iam(&k, &s);
+    let iam = h.admin_iam();
     h.user_with_key("alice").await;
     let (serial, seed) = new_device(&iam, "alice-phone").await;
     assert_eq!(serial, "arn:aws:iam::123456789012:mfa/alice-phone");
 
     // The same name again is refused.
-    let (c, st) = code_of(
+    let (c, st) = failure(
         iam.create_virtual_mfa_device()
             .virtual_mfa_device_name("alice-phone")
             .send()
@@ -73,18 +54,18 @@ async fn user_flow(h: &Harness) {
             .send()
     };
     // Wrong codes, stale codes and codes that are not consecutive are refused with 403.
-    let (c, st) = code_of(enable("000000".into(), "000001".into()).await);
+    let (c, st) = failure(enable("000000".into(), "000001".into()).await);
     if totp::code_at(&seed, t - 1) != "000000" {
         assert_eq!((c.as_str(), st), ("InvalidAuthenticationCode", 403));
     }
-    let (c, _) = code_of(enable(totp::code_at(&seed, t - 6), totp::code_at(&seed, t - 5)).await);
+    let (c, _) = failure(enable(totp::code_at(&seed, t - 6), totp::code_at(&seed, t - 5)).await);
     assert_eq!(c, "InvalidAuthenticationCode");
-    let (c, _) = code_of(enable(totp::code_at(&seed, t - 1), totp::code_at(&seed, t + 1)).await);
+    let (c, _) = failure(enable(totp::code_at(&seed, t - 1), totp::code_at(&seed, t + 1)).await);
     assert_eq!(c, "InvalidAuthenticationCode");
-    let (c, st) = code_of(enable("12345".into(), "123456".into()).await);
+    let (c, st) = failure(enable("12345".into(), "123456".into()).await);
     assert_eq!((c.as_str(), st), ("ValidationError", 400));
     // An unknown user.
-    let (c, st) = code_of(
+    let (c, st) = failure(
         iam.enable_mfa_device()
             .user_name("nobody")
             .serial_number(&serial)
@@ -100,7 +81,7 @@ async fn user_flow(h: &Harness) {
         .await
         .unwrap();
     // Enabled already.
-    let (c, st) = code_of(enable(totp::code_at(&seed, t), totp::code_at(&seed, t + 1)).await);
+    let (c, st) = failure(enable(totp::code_at(&seed, t), totp::code_at(&seed, t + 1)).await);
     assert_eq!((c.as_str(), st), ("EntityAlreadyExists", 409));
 
     let listed = iam
@@ -182,7 +163,7 @@ async fn user_flow(h: &Harness) {
     );
 
     // Delete while enabled: DeleteConflict; deactivate, then delete works.
-    let (c, st) = code_of(
+    let (c, st) = failure(
         iam.delete_virtual_mfa_device()
             .serial_number(&serial)
             .send()
@@ -195,7 +176,7 @@ async fn user_flow(h: &Harness) {
         .send()
         .await
         .unwrap();
-    let (c, _) = code_of(
+    let (c, _) = failure(
         iam.deactivate_mfa_device()
             .user_name("alice")
             .serial_number(&serial)
@@ -215,7 +196,7 @@ async fn user_flow(h: &Harness) {
         .send()
         .await
         .unwrap();
-    let (c, st) = code_of(
+    let (c, st) = failure(
         iam.delete_virtual_mfa_device()
             .serial_number(&serial)
             .send()
@@ -260,7 +241,7 @@ async fn user_flow(h: &Harness) {
     assert_eq!(tags.tags().len(), 1);
     assert_eq!(tags.tags()[0].key(), "team");
     assert_eq!(tags.tags()[0].value(), "ops");
-    let (c, _) = code_of(
+    let (c, _) = failure(
         iam.tag_mfa_device()
             .serial_number(&spare)
             .tags(
@@ -281,16 +262,16 @@ both_backends!(user_mfa, crate::user_flow);
 async fn denied_flow(h: &Harness) {
     let (k, s) = h.user_with_key("nopolicy").await;
     let iam = h.iam(&k, &s);
-    let (c, st) = code_of(iam.list_virtual_mfa_devices().send().await);
+    let (c, st) = failure(iam.list_virtual_mfa_devices().send().await);
     assert_eq!((c.as_str(), st), ("AccessDenied", 403));
-    let (c, _) = code_of(
+    let (c, _) = failure(
         iam.create_virtual_mfa_device()
             .virtual_mfa_device_name("mine")
             .send()
             .await,
     );
     assert_eq!(c, "AccessDenied");
-    let (c, _) = code_of(
+    let (c, _) = failure(
         iam.delete_virtual_mfa_device()
             .serial_number("arn:aws:iam::123456789012:mfa/none")
             .send()
@@ -300,31 +281,8 @@ async fn denied_flow(h: &Harness) {
 }
 both_backends!(mfa_denied, crate::denied_flow);
 
-/// Credentials of the root user: an access key created straight in the store.
-async fn root_key(h: &Harness) -> (String, String) {
-    use fedgate_core::{AccessKeyId, SystemRng};
-    use fedgate_store::model::{AccessKey, KeyOwner, KeyStatus};
-    let rng = SystemRng::new();
-    let iam = &h.app.iam;
-    let id = AccessKeyId::generate_long_term(&rng);
-    let secret = fedgate_core::ids::generate_secret_access_key(&rng);
-    iam.store
-        .create_access_key(&AccessKey {
-            access_key_id: id.clone(),
-            account_id: h.admin.account_id.clone(),
-            owner: KeyOwner::Root,
-            sealed_secret: iam.kek.seal_secret(&rng, &secret, id.as_str().as_bytes()),
-            status: KeyStatus::Active,
-            created_at: "2026-11-23T00:00:00Z".into(),
-            last_used: None,
-        })
-        .await
-        .unwrap();
-    (id.to_string(), secret.expose().to_owned())
-}
-
 async fn root_flow(h: &Harness) {
-    let (k, s) = root_key(h).await;
+    let (k, s) = h.root_key().await;
     let iam = h.iam(&k, &s);
     let (serial, seed) = new_device(&iam, "root-mfa").await;
     let t = now_step();
@@ -366,8 +324,7 @@ async fn root_flow(h: &Harness) {
         "arn:aws:iam::123456789012:root"
     );
     // The admin user's own list is separate.
-    let (ak, asec) = h.admin_key();
-    let admin = h.iam(&ak, &asec);
+    let admin = h.admin_iam();
     assert!(
         admin
             .list_mfa_devices()

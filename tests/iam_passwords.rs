@@ -7,34 +7,10 @@
 
 mod common;
 
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use common::Harness;
-
-fn code<E: ProvideErrorMetadata>(e: &SdkError<E>) -> String {
-    e.as_service_error()
-        .and_then(|s| s.code())
-        .unwrap_or("<no code>")
-        .to_owned()
-}
-
-fn message<E: ProvideErrorMetadata>(e: &SdkError<E>) -> String {
-    e.as_service_error()
-        .and_then(|s| s.message())
-        .unwrap_or("")
-        .to_owned()
-}
-
-fn status<E>(e: &SdkError<E>) -> u16 {
-    e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)
-}
-
-fn admin(h: &Harness) -> aws_sdk_iam::Client {
-    let (k, s) = h.admin_key();
-    h.iam(&k, &s)
-}
+use common::{Harness, code, message, status};
 
 async fn password_policy(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let e = iam.get_account_password_policy().send().await.unwrap_err();
     assert_eq!(code(&e), "NoSuchEntity");
     assert_eq!(status(&e), 404);
@@ -122,7 +98,7 @@ async fn password_policy(h: &Harness) {
 both_backends!(account_password_policy, super::password_policy);
 
 async fn login_profiles(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     h.user_with_key("pat").await;
     let e = iam
         .get_login_profile()
@@ -244,7 +220,7 @@ async fn login_profiles(h: &Harness) {
 both_backends!(login_profile_lifecycle, super::login_profiles);
 
 async fn policy_rules(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     h.user_with_key("quinn").await;
     iam.update_account_password_policy()
         .minimum_password_length(10)
@@ -282,7 +258,7 @@ async fn policy_rules(h: &Harness) {
 both_backends!(policy_violations, super::policy_rules);
 
 async fn change_password(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let (k, s) = h.user_with_key("rita").await;
     let rita = h.iam(&k, &s);
     iam.create_login_profile()
@@ -385,7 +361,7 @@ async fn change_password(h: &Harness) {
     assert_eq!(code(&e), "NoSuchEntity");
 
     // Root cannot use ChangePassword (AWS CLI reference: InvalidUserType).
-    let (rk, rs) = root_key(h).await;
+    let (rk, rs) = h.root_key().await;
     let e = h
         .iam(&rk, &rs)
         .change_password()
@@ -397,26 +373,3 @@ async fn change_password(h: &Harness) {
     assert_eq!(code(&e), "InvalidUserType");
 }
 both_backends!(change_own_password, super::change_password);
-
-/// A root access key written straight into the store (the harness has no root credentials).
-async fn root_key(h: &Harness) -> (String, String) {
-    use fedgate_core::{AccessKeyId, SystemRng};
-    use fedgate_store::model::{AccessKey, KeyOwner, KeyStatus};
-    let rng = SystemRng::new();
-    let iam = &h.app.iam;
-    let id = AccessKeyId::generate_long_term(&rng);
-    let secret = fedgate_core::ids::generate_secret_access_key(&rng);
-    iam.store
-        .create_access_key(&AccessKey {
-            access_key_id: id.clone(),
-            account_id: h.admin.account_id.clone(),
-            owner: KeyOwner::Root,
-            sealed_secret: iam.kek.seal_secret(&rng, &secret, id.as_str().as_bytes()),
-            status: KeyStatus::Active,
-            created_at: "2026-11-23T00:00:00Z".into(),
-            last_used: None,
-        })
-        .await
-        .unwrap();
-    (id.to_string(), secret.expose().to_owned())
-}

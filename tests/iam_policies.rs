@@ -13,9 +13,9 @@ mod inline;
 
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::{PolicyScopeType, Tag};
-use common::Harness;
+use common::{Harness, failure, url_decode};
 use fedgate_store::Txn;
-use fedgate_store::model::{Group, Role};
+use fedgate_store::model::Role;
 
 pub const ACCOUNT: &str = "123456789012";
 pub const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -24,51 +24,6 @@ pub fn doc(action: &str) -> String {
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"S1","Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
     )
-}
-
-/// `(code, HTTP status)` of a failed SDK call.
-pub fn failure<T: std::fmt::Debug, E>(
-    r: Result<T, aws_sdk_iam::error::SdkError<E, aws_smithy_runtime_api::http::Response>>,
-) -> (String, u16)
-where
-    E: ProvideErrorMetadata + std::fmt::Debug,
-{
-    let e = r.expect_err("the call should fail");
-    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
-    (e.code().unwrap_or_default().to_owned(), status)
-}
-
-/// Decodes the RFC 3986 percent-encoding IAM applies to documents.
-pub fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-pub async fn make_group(h: &Harness, name: &str) -> String {
-    let id = format!("AGPA{}", name.to_uppercase().replace('-', "X"));
-    let g = Group {
-        account_id: h.admin.account_id.clone(),
-        group_id: id.clone(),
-        name: name.into(),
-        path: "/".into(),
-        created_at: "2026-11-23T00:00:00Z".into(),
-        attached_policies: vec![],
-        inline_policies: Default::default(),
-    };
-    h.app.iam.store.create_entity(&g, Txn::new()).await.unwrap();
-    id
 }
 
 pub async fn make_role(h: &Harness, name: &str) -> String {
@@ -93,8 +48,7 @@ pub async fn make_role(h: &Harness, name: &str) -> String {
 }
 
 async fn policy_lifecycle(h: &Harness) {
-    let (k, s) = h.admin_key();
-    let iam = h.iam(&k, &s);
+    let iam = h.admin_iam();
     let original = r#"{
   "Version": "2012-10-17",
   "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"}]
@@ -325,8 +279,7 @@ async fn policy_lifecycle(h: &Harness) {
 both_backends!(lifecycle, crate::policy_lifecycle);
 
 async fn listing(h: &Harness) {
-    let (k, s) = h.admin_key();
-    let iam = h.iam(&k, &s);
+    let iam = h.admin_iam();
     let aws = iam
         .list_policies()
         .scope(PolicyScopeType::Aws)

@@ -7,58 +7,12 @@
 
 mod common;
 
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_iam::types::Tag;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use common::Harness;
+use common::{Harness, fails, tag, url_decode};
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
 
-/// Asserts an AWS error code and HTTP status; returns the message.
-fn fails<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
-    r: Result<T, SdkError<E, HttpResponse>>,
-    code: &str,
-    status: u16,
-) -> String {
-    let err = r.expect_err("expected an error");
-    assert_eq!(err.code(), Some(code), "{err:?}");
-    assert_eq!(
-        err.raw_response().map(|r| r.status().as_u16()),
-        Some(status),
-        "{err:?}"
-    );
-    err.message().unwrap_or_default().to_owned()
-}
-
-fn tag(k: &str, v: &str) -> Tag {
-    Tag::builder().key(k).value(v).build().unwrap()
-}
-
-fn admin(h: &Harness) -> aws_sdk_iam::Client {
-    let (k, s) = h.admin_key();
-    h.iam(&k, &s)
-}
-
-/// Percent-decoding, to read the trust policy the way AWS returns it (URL-encoded).
-fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 3 <= b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
 async fn role_crud(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let out = iam
         .create_role()
         .role_name("Deployer")
@@ -243,7 +197,7 @@ async fn role_crud(h: &Harness) {
 both_backends!(crud, super::role_crud);
 
 async fn list_roles(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     for n in ["r-c", "r-a", "r-e", "r-b", "r-d"] {
         iam.create_role()
             .role_name(n)
@@ -293,7 +247,7 @@ async fn list_roles(h: &Harness) {
 both_backends!(list, super::list_roles);
 
 async fn delete_conflicts(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let out = iam
         .create_role()
         .role_name("busy")
@@ -349,7 +303,7 @@ async fn delete_conflicts(h: &Harness) {
 both_backends!(conflicts, super::delete_conflicts);
 
 async fn tags_and_boundary(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     iam.create_role()
         .role_name("t")
         .assume_role_policy_document(TRUST)
@@ -457,7 +411,7 @@ async fn unauthorized_caller(h: &Harness) {
         msg.contains("is not authorized to perform: iam:CreateRole"),
         "{msg}"
     );
-    admin(h)
+    h.admin_iam()
         .create_role()
         .role_name("real")
         .assume_role_policy_document(TRUST)

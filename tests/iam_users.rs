@@ -6,38 +6,10 @@
 
 mod common;
 
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_iam::types::Tag;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use common::Harness;
-
-/// Asserts an AWS error code and HTTP status; returns the message.
-fn fails<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
-    r: Result<T, SdkError<E, HttpResponse>>,
-    code: &str,
-    status: u16,
-) -> String {
-    let err = r.expect_err("expected an error");
-    assert_eq!(err.code(), Some(code), "{err:?}");
-    assert_eq!(
-        err.raw_response().map(|r| r.status().as_u16()),
-        Some(status),
-        "{err:?}"
-    );
-    err.message().unwrap_or_default().to_owned()
-}
-
-fn tag(k: &str, v: &str) -> Tag {
-    Tag::builder().key(k).value(v).build().unwrap()
-}
-
-fn admin(h: &Harness) -> aws_sdk_iam::Client {
-    let (k, s) = h.admin_key();
-    h.iam(&k, &s)
-}
+use common::{Harness, fails, tag};
 
 async fn create_get_update_delete(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let out = iam
         .create_user()
         .user_name("Alice")
@@ -148,7 +120,7 @@ async fn create_get_update_delete(h: &Harness) {
 both_backends!(crud, super::create_get_update_delete);
 
 async fn list_users_pages(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let names = ["p-a", "p-b", "p-c", "p-d", "p-e"];
     // Created out of order: listing is in name order.
     for n in ["p-c", "p-a", "p-e", "p-b", "p-d"] {
@@ -210,7 +182,7 @@ async fn list_users_pages(h: &Harness) {
 both_backends!(list_pages, super::list_users_pages);
 
 async fn delete_conflicts(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     iam.create_user().user_name("member").send().await.unwrap();
     iam.create_group().group_name("g").send().await.unwrap();
     iam.add_user_to_group()
@@ -284,7 +256,7 @@ async fn delete_conflicts(h: &Harness) {
 both_backends!(conflicts, super::delete_conflicts);
 
 async fn user_tags(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     iam.create_user().user_name("t").send().await.unwrap();
     iam.tag_user()
         .user_name("t")
@@ -381,7 +353,7 @@ async fn user_tags(h: &Harness) {
 both_backends!(tags, super::user_tags);
 
 async fn permissions_boundary(h: &Harness) {
-    let iam = admin(h);
+    let iam = h.admin_iam();
     let ro = "arn:aws:iam::aws:policy/ReadOnlyAccess";
     let out = iam
         .create_user()
@@ -484,7 +456,7 @@ async fn unauthorized_caller(h: &Harness) {
         );
     }
     fails(nobody.list_users().send().await, "AccessDenied", 403);
-    let admin = admin(h);
+    let admin = h.admin_iam();
     fails(
         admin.get_user().user_name("x").send().await,
         "NoSuchEntity",
@@ -531,7 +503,7 @@ async fn boundary_usage_is_counted(h: &Harness) {
             .boundary_usage_count
     };
     let arn = "arn:aws:iam::123456789012:policy/Boundary";
-    let iam = admin(h);
+    let iam = h.admin_iam();
     iam.create_user()
         .user_name("b1")
         .permissions_boundary(arn)

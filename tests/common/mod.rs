@@ -2,12 +2,14 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use aws_credential_types::Credentials;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use fedgate_core::audit::MemoryAuditSink;
 use fedgate_core::{AccessKeyId, AccountId, Secret, SystemClock, SystemRng};
 use fedgate_iam::bootstrap::{BootstrapRequest, Bootstrapped};
 use fedgate_server::{App, Config};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
 
 #[path = "../../crates/store-redis/tests/support/mod.rs"]
@@ -298,6 +300,172 @@ impl Harness {
     pub fn audit_lines(&self) -> Vec<String> {
         self.audit.0.lock().unwrap().clone()
     }
+
+    /// An IAM client signed with the bootstrap admin's key.
+    pub fn admin_iam(&self) -> aws_sdk_iam::Client {
+        let (k, s) = self.admin_key();
+        self.iam(&k, &s)
+    }
+
+    /// A group written straight into the store (no API), id `AGPA` + the upper-cased name with
+    /// '-' as 'X'. Returns the group id.
+    pub async fn store_group(&self, name: &str) -> String {
+        use fedgate_store::model::Group;
+        let id = format!("AGPA{}", name.to_uppercase().replace('-', "X"));
+        let g = Group {
+            account_id: self.admin.account_id.clone(),
+            group_id: id.clone(),
+            name: name.into(),
+            path: "/".into(),
+            created_at: "2026-11-23T00:00:00Z".into(),
+            attached_policies: vec![],
+            inline_policies: Default::default(),
+        };
+        self.app
+            .iam
+            .store
+            .create_entity(&g, fedgate_store::Txn::new())
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A presigned GET-style URL for `method` on `path_and_query` (from the leading '/'),
+    /// signed with `key` for `service` by the aws-sigv4 crate (to read the raw XML).
+    pub fn presign(
+        &self,
+        key: (&str, &str),
+        service: &str,
+        method: &str,
+        path_and_query: &str,
+    ) -> String {
+        use aws_sigv4::http_request::{
+            SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+        };
+        use aws_sigv4::sign::v4;
+        let identity = Credentials::new(key.0, key.1, None, None, "t").into();
+        let mut settings = SigningSettings::default();
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(Duration::from_secs(300));
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name(service)
+            .time(SystemTime::now())
+            .settings(settings)
+            .build()
+            .unwrap()
+            .into();
+        let url = format!("{}{path_and_query}", self.url);
+        let host = self.url.trim_start_matches("http://").to_owned();
+        let req = SignableRequest::new(
+            method,
+            &url,
+            [("host", host.as_str())].into_iter(),
+            SignableBody::Bytes(&[]),
+        )
+        .unwrap();
+        let (instructions, _) = sign(req, &params).unwrap().into_parts();
+        let mut http_req = http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .body(())
+            .unwrap();
+        instructions.apply_to_request_http1x(&mut http_req);
+        http_req.uri().to_string()
+    }
+}
+
+/// A user and an access key made through the API by `iam`. Returns a client for the user.
+pub async fn user_with_api_key(
+    h: &Harness,
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+) -> aws_sdk_iam::Client {
+    iam.create_user().user_name(name).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(name)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    h.iam(key.access_key_id(), key.secret_access_key())
+}
+
+/// The AWS error code of a failed SDK call ("<no code>" when it has none).
+pub fn code<E: ProvideErrorMetadata>(e: &SdkError<E>) -> String {
+    e.code().unwrap_or("<no code>").to_owned()
+}
+
+/// The AWS error message of a failed SDK call ("" when it has none).
+pub fn message<E: ProvideErrorMetadata>(e: &SdkError<E>) -> String {
+    e.message().unwrap_or_default().to_owned()
+}
+
+/// The HTTP status of a failed SDK call (0 when no response arrived).
+pub fn status<E>(e: &SdkError<E>) -> u16 {
+    e.raw_response().map_or(0, |r| r.status().as_u16())
+}
+
+/// `(code, HTTP status)` of an SDK call that must fail.
+pub fn failure<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    r: Result<T, SdkError<E, HttpResponse>>,
+) -> (String, u16) {
+    let e = r.expect_err("expected an error");
+    (e.code().unwrap_or_default().to_owned(), status(&e))
+}
+
+/// Asserts an AWS error code and HTTP status; returns the message.
+pub fn fails<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    r: Result<T, SdkError<E, HttpResponse>>,
+    code: &str,
+    status: u16,
+) -> String {
+    let err = r.expect_err("expected an error");
+    assert_eq!(err.code(), Some(code), "{err:?}");
+    assert_eq!(
+        err.raw_response().map(|r| r.status().as_u16()),
+        Some(status),
+        "{err:?}"
+    );
+    err.message().unwrap_or_default().to_owned()
+}
+
+/// A tag for the SDK.
+pub fn tag(k: &str, v: &str) -> aws_sdk_iam::types::Tag {
+    aws_sdk_iam::types::Tag::builder()
+        .key(k)
+        .value(v)
+        .build()
+        .unwrap()
+}
+
+/// Decodes the RFC 3986 percent-encoding IAM applies to policy documents.
+pub fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The current RFC 6238 time step (30 s) for computing TOTP codes.
+pub fn now_step() -> u64 {
+    let now = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    fedgate_iam::totp::step_at(i64::try_from(now).unwrap())
 }
 
 /// Extracts `<Code>` from an AWS error document.

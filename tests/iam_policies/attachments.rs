@@ -1,9 +1,9 @@
 //! Attaching managed policies: counts, the reverse index, the per-user quota, and 50
 //! concurrent attaches to one user.
 
-use super::{ACCOUNT, ADMIN, doc, failure, make_group, make_role};
+use super::{ACCOUNT, ADMIN, doc, make_role};
 use crate::both_backends;
-use crate::common::Harness;
+use crate::common::{Harness, failure};
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::EntityType;
 
@@ -11,7 +11,7 @@ pub async fn attachments(h: &Harness) {
     let (k, s) = h.admin_key();
     let iam = h.iam(&k, &s);
     h.user_with_key("alice").await;
-    let gid = make_group(h, "devs").await;
+    let gid = h.store_group("devs").await;
     let rid = make_role(h, "app").await;
     let arn = iam
         .create_policy()
@@ -212,8 +212,7 @@ pub async fn attachments(h: &Harness) {
 both_backends!(attach_detach, crate::attachments::attachments);
 
 pub async fn concurrent_attaches(h: &Harness) {
-    let (k, s) = h.admin_key();
-    let iam = h.iam(&k, &s);
+    let iam = h.admin_iam();
     h.user_with_key("busy").await;
     let mut arns = vec![];
     for i in 0..50 {

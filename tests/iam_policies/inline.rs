@@ -1,15 +1,15 @@
 //! Inline policies of users, groups and roles, and their aggregate size limits.
 
-use super::{ACCOUNT, doc, failure, make_group, make_role, url_decode};
+use super::{ACCOUNT, doc, make_role};
 use crate::both_backends;
-use crate::common::Harness;
+use crate::common::{Harness, failure, url_decode};
 use aws_sdk_iam::error::ProvideErrorMetadata;
 
 pub async fn inline_policies(h: &Harness) {
     let (k, s) = h.admin_key();
     let iam = h.iam(&k, &s);
     h.user_with_key("ina").await;
-    make_group(h, "ops").await;
+    h.store_group("ops").await;
     make_role(h, "worker").await;
     let original = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"iam:GetUser\", \"Resource\": \"*\"}\n}";
     iam.put_user_policy()

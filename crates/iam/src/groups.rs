@@ -7,7 +7,8 @@
 //! meanwhile cannot gain a member, and a delete that saw no members cannot miss one.
 
 use crate::authz::{RequestContext, authorize, require};
-use crate::entity_rules::{RETRIES, list_with_prefix, now, validate_name, validate_path};
+use crate::entity_rules::{RETRIES, now, validate_name, validate_path};
+use crate::named::{self, already_exists, authorized, no_such};
 use crate::users::{MAX_GROUPS_PER_USER, authorized_user, no_such_user};
 use crate::{Iam, IamError};
 use fedgate_core::{AccountId, Arn, Principal, UniqueId, UniqueIdKind};
@@ -25,15 +26,10 @@ pub fn group_arn(partition: &str, g: &Group) -> Arn {
 }
 
 fn no_such_group(name: &str) -> IamError {
-    IamError::NoSuchEntity(format!("The group with name {name} cannot be found."))
+    no_such::<Group>(name)
 }
 
-fn already_exists(name: &str) -> IamError {
-    IamError::EntityAlreadyExists(format!("Group with name {name} already exists."))
-}
-
-/// The group `name`, once the caller is allowed `action` on it (authorization before
-/// existence is revealed).
+/// The group `name`, once the caller is allowed `action` on it (see [`named::authorized`]).
 pub async fn authorized_group(
     iam: &Iam,
     caller: &Principal,
@@ -41,15 +37,7 @@ pub async fn authorized_group(
     action: &str,
     name: &str,
 ) -> Result<Group, IamError> {
-    validate_name("groupName", name, 128)?;
-    let account = caller.account();
-    let found = iam.store.get_entity_by_name::<Group>(account, name).await?;
-    let arn = match &found {
-        Some(g) => group_arn(&iam.partition, g),
-        None => Arn::iam_entity(&iam.partition, account.as_str(), "group", "/", name),
-    };
-    require(authorize(iam, caller, action, &arn.to_string(), ctx).await?)?;
-    found.ok_or_else(|| no_such_group(name))
+    authorized::<Group>(iam, caller, ctx, action, name).await
 }
 
 /// `CreateGroup`.
@@ -79,7 +67,7 @@ pub async fn create_group(
         .create_entity(&group, Txn::new())
         .await
         .map_err(|e| match e {
-            StoreError::AlreadyExists => already_exists(name),
+            StoreError::AlreadyExists => already_exists::<Group>(name),
             other => other.into(),
         })?;
     Ok(group)
@@ -124,10 +112,7 @@ pub async fn list_groups(
     marker: Option<&str>,
     max: usize,
 ) -> Result<(Vec<Group>, Option<String>), IamError> {
-    let account = caller.account();
-    let arn = Arn::iam(&iam.partition, account.as_str(), format!("group{prefix}"));
-    require(authorize(iam, caller, "iam:ListGroups", &arn.to_string(), ctx).await?)?;
-    list_with_prefix::<Group>(iam, account, prefix, |g| &g.path, marker, max).await
+    named::list_named::<Group>(iam, caller, ctx, "iam:ListGroups", prefix, marker, max).await
 }
 
 /// `UpdateGroup`: a new path and/or name; `iam:UpdateGroup` is needed on both ARNs.
@@ -166,7 +151,7 @@ pub async fn update_group(
             .rename_entity::<Group, _, _, _>(account, &group.group_id, n, set_path)
             .await
             .map_err(|e| match e {
-                StoreError::AlreadyExists => already_exists(n),
+                StoreError::AlreadyExists => already_exists::<Group>(n),
                 other => other.into(),
             })?,
         None => {

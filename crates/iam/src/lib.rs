@@ -20,6 +20,7 @@ pub mod groups;
 pub mod login_profiles;
 pub mod managed;
 pub mod mfa;
+pub mod named;
 pub mod password;
 pub mod password_policy;
 pub mod policies;

@@ -4,15 +4,13 @@
 
 use crate::authz::{RequestContext, authorize, require};
 use crate::entity_rules::{
-    RETRIES, boundary_count_txn, create_with_boundary, list_with_prefix, merge_tags, now,
-    remove_tags, resolve_boundary, set_boundary, tag_page, validate_name, validate_path,
-    validate_tag_keys, validate_tags,
+    create_with_boundary, now, resolve_boundary, validate_name, validate_path, validate_tags,
 };
+use crate::named::{self, Bounded, already_exists, authorized, delete_conflict, edit, no_such};
 use crate::{Iam, IamError};
 use fedgate_core::{Arn, Principal, UniqueId, UniqueIdKind};
 use fedgate_policy::{PolicyError, PolicyKind};
 use fedgate_store::model::{Role, Tag};
-use fedgate_store::{StoreError, Txn};
 
 /// AWS's bounds for `MaxSessionDuration` (seconds) and its default.
 pub const MIN_SESSION: u32 = 3600;
@@ -20,14 +18,6 @@ pub const MAX_SESSION: u32 = 43200;
 
 pub fn role_arn(partition: &str, r: &Role) -> Arn {
     Arn::iam_entity(partition, r.account_id.as_str(), "role", &r.path, &r.name)
-}
-
-fn no_such_role(name: &str) -> IamError {
-    IamError::NoSuchEntity(format!("The role with name {name} cannot be found."))
-}
-
-fn already_exists(name: &str) -> IamError {
-    IamError::EntityAlreadyExists(format!("Role with name {name} already exists."))
 }
 
 /// A trust policy: `MalformedPolicyDocument` with the parser's reason, `LimitExceeded` when
@@ -75,8 +65,7 @@ pub fn validate_max_session(secs: u32) -> Result<(), IamError> {
     )))
 }
 
-/// The role `name`, once the caller is allowed `action` on it (authorization before
-/// existence is revealed).
+/// The role `name`, once the caller is allowed `action` on it (see [`named::authorized`]).
 pub async fn authorized_role(
     iam: &Iam,
     caller: &Principal,
@@ -84,15 +73,7 @@ pub async fn authorized_role(
     action: &str,
     name: &str,
 ) -> Result<Role, IamError> {
-    validate_name("roleName", name, 64)?;
-    let account = caller.account();
-    let found = iam.store.get_entity_by_name::<Role>(account, name).await?;
-    let arn = match &found {
-        Some(r) => role_arn(&iam.partition, r),
-        None => Arn::iam_entity(&iam.partition, account.as_str(), "role", "/", name),
-    };
-    require(authorize(iam, caller, action, &arn.to_string(), ctx).await?)?;
-    found.ok_or_else(|| no_such_role(name))
+    authorized::<Role>(iam, caller, ctx, action, name).await
 }
 
 /// A `CreateRole` request.
@@ -150,7 +131,7 @@ pub async fn create_role(
         last_used: None,
     };
     create_with_boundary(iam, &role, role.permissions_boundary.as_deref(), || {
-        already_exists(&role.name)
+        already_exists::<Role>(&role.name)
     })
     .await?;
     Ok(role)
@@ -175,26 +156,7 @@ pub async fn list_roles(
     marker: Option<&str>,
     max: usize,
 ) -> Result<(Vec<Role>, Option<String>), IamError> {
-    let account = caller.account();
-    let arn = Arn::iam(&iam.partition, account.as_str(), format!("role{prefix}"));
-    require(authorize(iam, caller, "iam:ListRoles", &arn.to_string(), ctx).await?)?;
-    list_with_prefix::<Role>(iam, account, prefix, |r| &r.path, marker, max).await
-}
-
-/// Authorizes `action` on role `name`, then edits it atomically with `f`.
-async fn edit_role<R>(
-    iam: &Iam,
-    caller: &Principal,
-    ctx: &RequestContext,
-    action: &str,
-    name: &str,
-    f: impl FnMut(&mut Role) -> Result<R, IamError>,
-) -> Result<R, IamError> {
-    let role = authorized_role(iam, caller, ctx, action, name).await?;
-    iam.store
-        .update_entity::<Role, _, _, _>(caller.account(), &role.role_id, f)
-        .await?
-        .ok_or_else(|| no_such_role(name))?
+    named::list_named::<Role>(iam, caller, ctx, "iam:ListRoles", prefix, marker, max).await
 }
 
 /// `UpdateRole`: description and/or maximum session duration (unset ones stay).
@@ -212,7 +174,7 @@ pub async fn update_role(
     if let Some(s) = max_session_duration {
         validate_max_session(s)?;
     }
-    edit_role(iam, caller, ctx, "iam:UpdateRole", name, |r| {
+    edit::<Role, _>(iam, caller, ctx, "iam:UpdateRole", name, |r| {
         if let Some(d) = description {
             r.description = Some(d.to_owned());
         }
@@ -233,7 +195,7 @@ pub async fn update_role_description(
     description: &str,
 ) -> Result<Role, IamError> {
     validate_description(description)?;
-    edit_role(iam, caller, ctx, "iam:UpdateRoleDescription", name, |r| {
+    edit::<Role, _>(iam, caller, ctx, "iam:UpdateRoleDescription", name, |r| {
         r.description = Some(description.to_owned());
         Ok(r.clone())
     })
@@ -256,7 +218,32 @@ pub async fn update_assume_role_policy(
             Ok::<_, IamError>(())
         })
         .await?
-        .ok_or_else(|| no_such_role(name))?
+        .ok_or_else(|| no_such::<Role>(name))?
+}
+
+impl Bounded for Role {
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+    fn tags_mut(&mut self) -> &mut Vec<Tag> {
+        &mut self.tags
+    }
+    fn boundary(&self) -> Option<&str> {
+        self.permissions_boundary.as_deref()
+    }
+    fn boundary_mut(&mut self) -> &mut Option<String> {
+        &mut self.permissions_boundary
+    }
+    /// Inline or attached policies.
+    async fn delete_conflict(&self, _iam: &Iam) -> Result<(), IamError> {
+        if !self.inline_policies.is_empty() {
+            return Err(delete_conflict("delete policies"));
+        }
+        if !self.attached_policies.is_empty() {
+            return Err(delete_conflict("detach all policies"));
+        }
+        Ok(())
+    }
 }
 
 /// `DeleteRole`: refused while inline or attached policies remain.
@@ -266,39 +253,7 @@ pub async fn delete_role(
     ctx: &RequestContext,
     name: &str,
 ) -> Result<(), IamError> {
-    let role = authorized_role(iam, caller, ctx, "iam:DeleteRole", name).await?;
-    let account = caller.account();
-    let conflict =
-        |what: &str| IamError::DeleteConflict(format!("Cannot delete entity, must {what} first."));
-    for _ in 0..RETRIES {
-        let Some((r, version)) = iam
-            .store
-            .get_entity_versioned::<Role>(account, &role.role_id)
-            .await?
-        else {
-            return Err(no_such_role(name));
-        };
-        if !r.inline_policies.is_empty() {
-            return Err(conflict("delete policies"));
-        }
-        if !r.attached_policies.is_empty() {
-            return Err(conflict("detach all policies"));
-        }
-        let extra = match &r.permissions_boundary {
-            Some(b) => boundary_count_txn(iam, account, b, -1).await?,
-            None => Txn::new(),
-        };
-        match iam.store.delete_entity(&r, version, extra).await {
-            Ok(()) => {
-                // Its temporary credentials end with it.
-                iam.store.end_sessions(account, &r.role_id).await?;
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(StoreError::Conflict.into())
+    named::delete_bounded::<Role>(iam, caller, ctx, "iam:DeleteRole", name).await
 }
 
 /// `TagRole`: adds or replaces (key regardless of case) tags; at most 50 in all.
@@ -309,11 +264,7 @@ pub async fn tag_role(
     name: &str,
     tags: &[Tag],
 ) -> Result<(), IamError> {
-    validate_tags(tags)?;
-    edit_role(iam, caller, ctx, "iam:TagRole", name, |r| {
-        merge_tags(&mut r.tags, tags)
-    })
-    .await
+    named::tag::<Role>(iam, caller, ctx, "iam:TagRole", name, tags).await
 }
 
 /// `UntagRole`.
@@ -324,12 +275,7 @@ pub async fn untag_role(
     name: &str,
     keys: &[&str],
 ) -> Result<(), IamError> {
-    validate_tag_keys(keys)?;
-    edit_role(iam, caller, ctx, "iam:UntagRole", name, |r| {
-        remove_tags(&mut r.tags, keys);
-        Ok(())
-    })
-    .await
+    named::untag::<Role>(iam, caller, ctx, "iam:UntagRole", name, keys).await
 }
 
 /// `ListRoleTags`: one page of the role's tags.
@@ -341,8 +287,7 @@ pub async fn list_role_tags(
     marker: Option<&str>,
     max: usize,
 ) -> Result<(Vec<Tag>, Option<String>), IamError> {
-    let role = authorized_role(iam, caller, ctx, "iam:ListRoleTags", name).await?;
-    Ok(tag_page(&role.tags, marker, max))
+    named::list_tags::<Role>(iam, caller, ctx, "iam:ListRoleTags", name, marker, max).await
 }
 
 /// `PutRolePermissionsBoundary` (`Some(arn)`) and `DeleteRolePermissionsBoundary` (`None`).
@@ -353,25 +298,11 @@ pub async fn set_role_permissions_boundary(
     name: &str,
     boundary: Option<&str>,
 ) -> Result<(), IamError> {
-    let action = if boundary.is_some() {
-        "iam:PutRolePermissionsBoundary"
-    } else {
-        "iam:DeleteRolePermissionsBoundary"
-    };
-    let role = authorized_role(iam, caller, ctx, action, name).await?;
-    let account = caller.account();
-    if let Some(b) = boundary {
-        resolve_boundary(iam, account, b).await?;
-    }
-    let found = set_boundary::<Role>(iam, account, &role.role_id, boundary, |r| {
-        &mut r.permissions_boundary
-    })
-    .await?;
-    if found {
-        Ok(())
-    } else {
-        Err(no_such_role(name))
-    }
+    let actions = (
+        "iam:PutRolePermissionsBoundary",
+        "iam:DeleteRolePermissionsBoundary",
+    );
+    named::set_permissions_boundary::<Role>(iam, caller, ctx, actions, name, boundary).await
 }
 
 #[cfg(test)]

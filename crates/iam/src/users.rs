@@ -4,10 +4,9 @@
 
 use crate::authz::{RequestContext, authorize, require};
 use crate::entity_rules::{
-    self as rules, RETRIES, boundary_count_txn, create_with_boundary, merge_tags, now, remove_tags,
-    resolve_boundary, set_boundary, tag_page, validate_name, validate_path, validate_tag_keys,
-    validate_tags,
+    create_with_boundary, now, resolve_boundary, validate_name, validate_path, validate_tags,
 };
+use crate::named::{self, Bounded, already_exists, authorized, delete_conflict, no_such};
 use crate::{Iam, IamError};
 use fedgate_core::{Arn, Principal, UniqueId, UniqueIdKind};
 use fedgate_store::model::{KeyOwner, Tag, User};
@@ -96,16 +95,10 @@ pub async fn get_user(
 
 /// AWS's `NoSuchEntity` for a user name.
 pub fn no_such_user(name: &str) -> IamError {
-    IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
+    no_such::<User>(name)
 }
 
-fn already_exists(name: &str) -> IamError {
-    IamError::EntityAlreadyExists(format!("User with name {name} already exists."))
-}
-
-/// The user `name`, once the caller is allowed `action` on it. Authorization comes first
-/// (on the user's ARN, or the ARN it would have at `/`), so an unauthorized caller learns
-/// nothing about whether the user exists.
+/// The user `name`, once the caller is allowed `action` on it (see [`named::authorized`]).
 pub async fn authorized_user(
     iam: &Iam,
     caller: &Principal,
@@ -113,15 +106,7 @@ pub async fn authorized_user(
     action: &str,
     name: &str,
 ) -> Result<User, IamError> {
-    validate_name("userName", name, 128)?;
-    let account = caller.account();
-    let found = iam.store.get_user_by_name(account, name).await?;
-    let arn = match &found {
-        Some(u) => user_arn(&iam.partition, u),
-        None => Arn::user(&iam.partition, account.as_str(), "/", name),
-    };
-    require(authorize(iam, caller, action, &arn.to_string(), ctx).await?)?;
-    found.ok_or_else(|| no_such_user(name))
+    authorized::<User>(iam, caller, ctx, action, name).await
 }
 
 /// A `CreateUser` request.
@@ -170,7 +155,7 @@ pub async fn create_user(
         password_last_used: None,
     };
     create_with_boundary(iam, &user, user.permissions_boundary.as_deref(), || {
-        already_exists(&user.name)
+        already_exists::<User>(&user.name)
     })
     .await?;
     Ok(user)
@@ -185,10 +170,7 @@ pub async fn list_users(
     marker: Option<&str>,
     max: usize,
 ) -> Result<(Vec<User>, Option<String>), IamError> {
-    let account = caller.account();
-    let arn = Arn::iam(&iam.partition, account.as_str(), format!("user{prefix}"));
-    require(authorize(iam, caller, "iam:ListUsers", &arn.to_string(), ctx).await?)?;
-    rules::list_with_prefix::<User>(iam, account, prefix, |u| &u.path, marker, max).await
+    named::list_named::<User>(iam, caller, ctx, "iam:ListUsers", prefix, marker, max).await
 }
 
 /// `UpdateUser`: a new path and/or a new name (free regardless of case). The caller needs
@@ -227,7 +209,7 @@ pub async fn update_user(
             .rename_entity::<User, _, _, _>(account, &user.user_id, n, set_path)
             .await
             .map_err(|e| match e {
-                StoreError::AlreadyExists => already_exists(n),
+                StoreError::AlreadyExists => already_exists::<User>(n),
                 other => other.into(),
             })?,
         None => {
@@ -243,41 +225,50 @@ pub async fn update_user(
     Ok(updated)
 }
 
-/// Why `u` cannot be deleted yet, in the order AWS checks (`DeleteConflict`).
-async fn delete_conflict(iam: &Iam, u: &User) -> Result<(), IamError> {
-    let conflict = |what: &str| {
-        Err(IamError::DeleteConflict(format!(
-            "Cannot delete entity, must {what} first."
-        )))
-    };
-    if u.login_profile.is_some() {
-        return conflict("delete login profile");
+impl Bounded for User {
+    fn tags(&self) -> &[Tag] {
+        &self.tags
     }
-    let owner = KeyOwner::User {
-        user_id: u.user_id.clone(),
-        user_name: u.name.clone(),
-    };
-    if !iam
-        .store
-        .list_access_keys(&u.account_id, &owner)
-        .await?
-        .is_empty()
-    {
-        return conflict("delete access keys");
+    fn tags_mut(&mut self) -> &mut Vec<Tag> {
+        &mut self.tags
     }
-    if !u.mfa_devices.is_empty() {
-        return conflict("delete MFA device");
+    fn boundary(&self) -> Option<&str> {
+        self.permissions_boundary.as_deref()
     }
-    if !u.inline_policies.is_empty() {
-        return conflict("delete policies");
+    fn boundary_mut(&mut self) -> &mut Option<String> {
+        &mut self.permissions_boundary
     }
-    if !u.attached_policies.is_empty() {
-        return conflict("detach all policies");
+    /// A login profile, access keys, MFA devices, policies or groups, in AWS's order.
+    async fn delete_conflict(&self, iam: &Iam) -> Result<(), IamError> {
+        if self.login_profile.is_some() {
+            return Err(delete_conflict("delete login profile"));
+        }
+        let owner = KeyOwner::User {
+            user_id: self.user_id.clone(),
+            user_name: self.name.clone(),
+        };
+        if !iam
+            .store
+            .list_access_keys(&self.account_id, &owner)
+            .await?
+            .is_empty()
+        {
+            return Err(delete_conflict("delete access keys"));
+        }
+        if !self.mfa_devices.is_empty() {
+            return Err(delete_conflict("delete MFA device"));
+        }
+        if !self.inline_policies.is_empty() {
+            return Err(delete_conflict("delete policies"));
+        }
+        if !self.attached_policies.is_empty() {
+            return Err(delete_conflict("detach all policies"));
+        }
+        if !self.groups.is_empty() {
+            return Err(delete_conflict("remove user from all groups"));
+        }
+        Ok(())
     }
-    if !u.groups.is_empty() {
-        return conflict("remove user from all groups");
-    }
-    Ok(())
 }
 
 /// `DeleteUser`: refused while the user has access keys, policies, groups, a login profile
@@ -288,32 +279,7 @@ pub async fn delete_user(
     ctx: &RequestContext,
     name: &str,
 ) -> Result<(), IamError> {
-    let user = authorized_user(iam, caller, ctx, "iam:DeleteUser", name).await?;
-    let account = caller.account();
-    for _ in 0..RETRIES {
-        let Some((u, version)) = iam
-            .store
-            .get_entity_versioned::<User>(account, &user.user_id)
-            .await?
-        else {
-            return Err(no_such_user(name));
-        };
-        delete_conflict(iam, &u).await?;
-        let extra = match &u.permissions_boundary {
-            Some(b) => boundary_count_txn(iam, account, b, -1).await?,
-            None => Txn::new(),
-        };
-        match iam.store.delete_entity(&u, version, extra).await {
-            Ok(()) => {
-                // Its temporary credentials end with it.
-                iam.store.end_sessions(account, &u.user_id).await?;
-                return Ok(());
-            }
-            Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(StoreError::Conflict.into())
+    named::delete_bounded::<User>(iam, caller, ctx, "iam:DeleteUser", name).await
 }
 
 /// `TagUser`: adds or replaces (key regardless of case) tags; at most 50 in all.
@@ -324,14 +290,7 @@ pub async fn tag_user(
     name: &str,
     tags: &[Tag],
 ) -> Result<(), IamError> {
-    validate_tags(tags)?;
-    let user = authorized_user(iam, caller, ctx, "iam:TagUser", name).await?;
-    iam.store
-        .update_entity::<User, _, _, _>(caller.account(), &user.user_id, |u| {
-            merge_tags(&mut u.tags, tags)
-        })
-        .await?
-        .ok_or_else(|| no_such_user(name))?
+    named::tag::<User>(iam, caller, ctx, "iam:TagUser", name, tags).await
 }
 
 /// `UntagUser`: removes the tags with these keys; unknown keys are ignored.
@@ -342,15 +301,7 @@ pub async fn untag_user(
     name: &str,
     keys: &[&str],
 ) -> Result<(), IamError> {
-    validate_tag_keys(keys)?;
-    let user = authorized_user(iam, caller, ctx, "iam:UntagUser", name).await?;
-    iam.store
-        .update_entity::<User, _, _, _>(caller.account(), &user.user_id, |u| {
-            remove_tags(&mut u.tags, keys);
-            Ok::<_, IamError>(())
-        })
-        .await?
-        .ok_or_else(|| no_such_user(name))?
+    named::untag::<User>(iam, caller, ctx, "iam:UntagUser", name, keys).await
 }
 
 /// `ListUserTags`: one page of the user's tags.
@@ -362,8 +313,7 @@ pub async fn list_user_tags(
     marker: Option<&str>,
     max: usize,
 ) -> Result<(Vec<Tag>, Option<String>), IamError> {
-    let user = authorized_user(iam, caller, ctx, "iam:ListUserTags", name).await?;
-    Ok(tag_page(&user.tags, marker, max))
+    named::list_tags::<User>(iam, caller, ctx, "iam:ListUserTags", name, marker, max).await
 }
 
 /// `PutUserPermissionsBoundary` (`Some(arn)`) and `DeleteUserPermissionsBoundary` (`None`).
@@ -374,23 +324,9 @@ pub async fn set_user_permissions_boundary(
     name: &str,
     boundary: Option<&str>,
 ) -> Result<(), IamError> {
-    let action = if boundary.is_some() {
-        "iam:PutUserPermissionsBoundary"
-    } else {
-        "iam:DeleteUserPermissionsBoundary"
-    };
-    let user = authorized_user(iam, caller, ctx, action, name).await?;
-    let account = caller.account();
-    if let Some(b) = boundary {
-        resolve_boundary(iam, account, b).await?;
-    }
-    let found = set_boundary::<User>(iam, account, &user.user_id, boundary, |u| {
-        &mut u.permissions_boundary
-    })
-    .await?;
-    if found {
-        Ok(())
-    } else {
-        Err(no_such_user(name))
-    }
+    let actions = (
+        "iam:PutUserPermissionsBoundary",
+        "iam:DeleteUserPermissionsBoundary",
+    );
+    named::set_permissions_boundary::<User>(iam, caller, ctx, actions, name, boundary).await
 }
