@@ -85,7 +85,14 @@ pub async fn resolve_target(
             return Ok(KeyTarget::Root);
         }
     };
-    let found = iam.store.get_user_by_name(account, &name).await?;
+    // The caller itself is found by its id: a name can have moved to another user since
+    // the caller's key was resolved.
+    let found = match caller {
+        Principal::User { user_id, .. } if user_name.is_none() => {
+            iam.store.get_user(account, user_id).await?
+        }
+        _ => iam.store.get_user_by_name(account, &name).await?,
+    };
     let resource = match &found {
         Some(u) => user_arn(caller.partition(), u),
         None => Arn::user(caller.partition(), account.as_str(), "/", &name),

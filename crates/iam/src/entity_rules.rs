@@ -264,20 +264,51 @@ pub async fn boundary_count_txn(
     arn: &str,
     delta: i64,
 ) -> Result<Txn, IamError> {
-    let Ok(Some(PolicyRef::Customer(p))) = resolve(iam, account, arn).await else {
-        return Ok(Txn::new());
+    let shift = |count: u32| {
+        let n = i64::from(count).saturating_add(delta).max(0);
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
+    let gone =
+        || IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."));
+    let p = match resolve(iam, account, arn).await? {
+        Some(PolicyRef::Customer(p)) => p,
+        Some(PolicyRef::Aws(_)) => {
+            // AWS-managed: the per-account usage record counts boundary uses too, written
+            // (or created) in the same commit.
+            use crate::policies::attach::{AwsPolicyUsage, aws_usage_key};
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            let key = aws_usage_key(account, name);
+            return Ok(match iam.store.get_json::<AwsPolicyUsage>(&key).await? {
+                Some((mut u, version)) => {
+                    u.boundary_usage_count = shift(u.boundary_usage_count);
+                    Txn::new().check_version(&key, version).put(&key, json(&u)?)
+                }
+                None => {
+                    let u = AwsPolicyUsage {
+                        attachment_count: 0,
+                        boundary_usage_count: shift(0),
+                    };
+                    Txn::new().check_absent(&key).put(&key, json(&u)?)
+                }
+            });
+        }
+        // Releasing a boundary whose policy is gone: nothing to count. Setting one: the
+        // policy vanished since it was checked, so refuse rather than point at nothing.
+        None if delta < 0 => return Ok(Txn::new()),
+        None => return Err(gone()),
     };
     let Some((mut p, version)) = iam
         .store
         .get_entity_versioned::<ManagedPolicy>(account, &p.policy_id)
         .await?
     else {
-        return Ok(Txn::new());
+        return if delta < 0 {
+            Ok(Txn::new())
+        } else {
+            Err(gone())
+        };
     };
-    let count = i64::from(p.boundary_usage_count)
-        .saturating_add(delta)
-        .max(0);
-    p.boundary_usage_count = u32::try_from(count).unwrap_or(u32::MAX);
+    p.boundary_usage_count = shift(p.boundary_usage_count);
     let key = entity_key::<ManagedPolicy>(account, &p.policy_id);
     Ok(Txn::new().check_version(&key, version).put(&key, json(&p)?))
 }

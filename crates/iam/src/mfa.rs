@@ -105,20 +105,10 @@ pub fn validate_device_name(name: &str) -> Result<(), IamError> {
     })
 }
 
-/// `Path`: `/`, or `/…/` of printable ASCII, at most 512 characters.
+/// `Path`: `/` or `/…/` of `\u0021`–`\u007E`, at most 512 characters (the rule users, groups
+/// and roles follow: [`crate::entity_rules::validate_path`]).
 pub fn validate_path(path: &str) -> Result<(), IamError> {
-    let ok = path == "/"
-        || ((2..=512).contains(&path.len())
-            && path.starts_with('/')
-            && path.ends_with('/')
-            && path.bytes().all(|b| (0x21..=0x7e).contains(&b)));
-    ok.then_some(()).ok_or_else(|| {
-        validation(
-            path,
-            "path",
-            "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
-        )
-    })
+    crate::entity_rules::validate_path("path", path)
 }
 
 /// `SerialNumber`: 9–256 characters of `[\w+=/:,.@-]`.
@@ -199,7 +189,14 @@ pub async fn resolve_target(
             return Ok(Target::Root(Box::new(acct)));
         }
     };
-    let found = iam.store.get_user_by_name(account, &name).await?;
+    // The caller itself is found by its id: a name can have moved to another user since
+    // the caller's key was resolved.
+    let found = match caller {
+        Principal::User { user_id, .. } if user_name.is_none_or(str::is_empty) => {
+            iam.store.get_user(account, user_id).await?
+        }
+        _ => iam.store.get_user_by_name(account, &name).await?,
+    };
     let resource = match &found {
         Some(u) => user_arn(caller.partition(), u),
         None => Arn::user(caller.partition(), account.as_str(), "/", &name),
@@ -265,7 +262,25 @@ pub async fn create_virtual_mfa_device(
     validate_tags(&tags)?;
     let account = caller.account();
     let serial = serial_number(caller.partition(), account, path, name);
-    require(authorize(iam, caller, "iam:CreateVirtualMFADevice", &serial, ctx).await?)?;
+    let tag_keys = crate::authz::request_tag_keys(&tags);
+    require(
+        crate::authz::authorize_with(
+            iam,
+            caller,
+            "iam:CreateVirtualMFADevice",
+            &serial,
+            ctx,
+            &tag_keys,
+        )
+        .await?,
+    )?;
+    if !tags.is_empty() {
+        // Tags set on create need the tag permission too, as AWS requires.
+        require(
+            crate::authz::authorize_with(iam, caller, "iam:TagMFADevice", &serial, ctx, &tag_keys)
+                .await?,
+        )?;
+    }
 
     let mut seed = Zeroizing::new([0u8; totp::SEED_LEN]);
     iam.rng.fill(&mut seed[..]);

@@ -3,7 +3,9 @@
 //! is authorized, `PathPrefix` listing; and, for users and roles, tags, permissions
 //! boundaries and the version-checked delete that releases the boundary's usage count.
 
-use crate::authz::{RequestContext, authorize, require};
+use crate::authz::{
+    RequestContext, authorize, authorize_with, request_tag_keys, require, resource_tag_keys,
+};
 use crate::entity_rules::{
     RETRIES, boundary_count_txn, list_with_prefix, merge_tags, remove_tags, resolve_boundary,
     set_boundary, tag_page, validate_name, validate_tag_keys, validate_tags,
@@ -23,6 +25,10 @@ pub trait Named: Entity {
     const NAME_FIELD: &'static str;
     const NAME_MAX: usize;
     fn path(&self) -> &str;
+    /// Its tags, as `aws:ResourceTag/…` for requests on it (groups have none).
+    fn resource_tags(&self) -> &[Tag] {
+        &[]
+    }
 }
 
 /// A user or role: tags and a permissions boundary, and what blocks its deletion.
@@ -36,7 +42,7 @@ pub trait Bounded: Named {
 }
 
 macro_rules! named {
-    ($t:ty, $title:literal, $field:literal, $max:literal) => {
+    ($t:ty, $title:literal, $field:literal, $max:literal $(, $tags:ident)?) => {
         impl Named for $t {
             const TITLE: &'static str = $title;
             const NAME_FIELD: &'static str = $field;
@@ -44,12 +50,17 @@ macro_rules! named {
             fn path(&self) -> &str {
                 &self.path
             }
+            $(
+                fn resource_tags(&self) -> &[Tag] {
+                    &self.$tags
+                }
+            )?
         }
     };
 }
-named!(User, "User", "userName", 128);
+named!(User, "User", "userName", 128, tags);
 named!(Group, "Group", "groupName", 128);
-named!(Role, "Role", "roleName", 64);
+named!(Role, "Role", "roleName", 64, tags);
 
 /// `arn:…:iam::{account}:{kind}{path}{name}`.
 pub fn arn_of<T: Named>(partition: &str, e: &T) -> Arn {
@@ -76,14 +87,30 @@ pub async fn authorized<T: Named>(
     action: &str,
     name: &str,
 ) -> Result<T, IamError> {
+    authorized_with::<T>(iam, caller, ctx, action, name, vec![]).await
+}
+
+/// [`authorized`] with the action's own condition keys; the entity's tags are added as
+/// `aws:ResourceTag/…` and `iam:ResourceTag/…`.
+pub async fn authorized_with<T: Named>(
+    iam: &Iam,
+    caller: &Principal,
+    ctx: &RequestContext,
+    action: &str,
+    name: &str,
+    mut keys: Vec<(String, Vec<String>)>,
+) -> Result<T, IamError> {
     validate_name(T::NAME_FIELD, name, T::NAME_MAX)?;
     let account = caller.account();
     let found = iam.store.get_entity_by_name::<T>(account, name).await?;
     let arn = match &found {
-        Some(e) => arn_of(&iam.partition, e),
+        Some(e) => {
+            keys.extend(resource_tag_keys(e.resource_tags()));
+            arn_of(&iam.partition, e)
+        }
         None => Arn::iam_entity(&iam.partition, account.as_str(), T::KIND, "/", name),
     };
-    require(authorize(iam, caller, action, &arn.to_string(), ctx).await?)?;
+    require(authorize_with(iam, caller, action, &arn.to_string(), ctx, &keys).await?)?;
     found.ok_or_else(|| no_such::<T>(name))
 }
 
@@ -117,7 +144,20 @@ pub async fn edit<T: Named, R>(
     name: &str,
     f: impl FnMut(&mut T) -> Result<R, IamError> + Send,
 ) -> Result<R, IamError> {
-    let e = authorized::<T>(iam, caller, ctx, action, name).await?;
+    edit_with(iam, caller, ctx, action, name, vec![], f).await
+}
+
+/// [`edit`] with the action's own condition keys.
+pub async fn edit_with<T: Named, R>(
+    iam: &Iam,
+    caller: &Principal,
+    ctx: &RequestContext,
+    action: &str,
+    name: &str,
+    keys: Vec<(String, Vec<String>)>,
+    f: impl FnMut(&mut T) -> Result<R, IamError> + Send,
+) -> Result<R, IamError> {
+    let e = authorized_with::<T>(iam, caller, ctx, action, name, keys).await?;
     iam.store
         .update_entity::<T, _, _, _>(caller.account(), e.id(), f)
         .await?
@@ -134,7 +174,8 @@ pub async fn tag<T: Bounded>(
     tags: &[Tag],
 ) -> Result<(), IamError> {
     validate_tags(tags)?;
-    edit::<T, _>(iam, caller, ctx, action, name, |e| {
+    let keys = request_tag_keys(tags);
+    edit_with::<T, _>(iam, caller, ctx, action, name, keys, |e| {
         merge_tags(e.tags_mut(), tags)
     })
     .await
@@ -150,7 +191,11 @@ pub async fn untag<T: Bounded>(
     keys: &[&str],
 ) -> Result<(), IamError> {
     validate_tag_keys(keys)?;
-    edit::<T, _>(iam, caller, ctx, action, name, |e| {
+    let tag_keys = vec![(
+        "aws:TagKeys".to_owned(),
+        keys.iter().map(|k| (*k).to_owned()).collect(),
+    )];
+    edit_with::<T, _>(iam, caller, ctx, action, name, tag_keys, |e| {
         remove_tags(e.tags_mut(), keys);
         Ok(())
     })
@@ -186,7 +231,10 @@ pub async fn set_permissions_boundary<T: Bounded>(
     } else {
         actions.1
     };
-    let e = authorized::<T>(iam, caller, ctx, action, name).await?;
+    let keys = boundary
+        .map(|b| vec![("iam:PermissionsBoundary".to_owned(), vec![b.to_owned()])])
+        .unwrap_or_default();
+    let e = authorized_with::<T>(iam, caller, ctx, action, name, keys).await?;
     let account = caller.account();
     if let Some(b) = boundary {
         resolve_boundary(iam, account, b).await?;

@@ -16,7 +16,7 @@ pub mod inline;
 pub mod managed;
 pub mod versions;
 
-use crate::authz::{RequestContext, authorize, require};
+use crate::authz::{RequestContext, require};
 use crate::{Iam, IamError};
 use fedgate_core::{AccountId, Arn, Principal};
 use fedgate_policy::PolicyError;
@@ -144,21 +144,10 @@ pub fn validate_name(field: &str, name: &str, max: usize) -> Result<(), IamError
     }
 }
 
-/// A policy `Path`: `/` or `/…/` of printable ASCII, at most 512 characters.
+/// `Path`: `/` or `/…/` of `\u0021`–`\u007E`, at most 512 characters (the rule users, groups
+/// and roles follow: [`crate::entity_rules::validate_path`]).
 pub fn validate_path(path: &str) -> Result<(), IamError> {
-    let ok = path.len() <= 512
-        && (path == "/"
-            || (path.len() >= 2
-                && path.starts_with('/')
-                && path.ends_with('/')
-                && path.bytes().all(|b| (0x21..=0x7e).contains(&b))));
-    if ok {
-        Ok(())
-    } else {
-        Err(IamError::Validation(format!(
-            "1 validation error detected: Value '{path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"
-        )))
-    }
+    crate::entity_rules::validate_path("path", path)
 }
 
 /// A `PolicyArn` parameter: 20–2048 characters.
@@ -191,6 +180,18 @@ pub async fn find_holder<T: Holder>(
     action: &str,
     name: &str,
 ) -> Result<T, IamError> {
+    find_holder_with(iam, caller, ctx, action, name, vec![]).await
+}
+
+/// [`find_holder`] with the action's own condition keys (e.g. `iam:PolicyARN`).
+pub async fn find_holder_with<T: Holder>(
+    iam: &Iam,
+    caller: &Principal,
+    ctx: &RequestContext,
+    action: &str,
+    name: &str,
+    keys: Vec<(String, Vec<String>)>,
+) -> Result<T, IamError> {
     let kind = T::HOLDER;
     validate_holder_name(kind, name)?;
     let account = caller.account();
@@ -206,7 +207,7 @@ pub async fn find_holder<T: Holder>(
         )
         .to_string(),
     };
-    require(authorize(iam, caller, action, &resource, ctx).await?)?;
+    require(crate::authz::authorize_with(iam, caller, action, &resource, ctx, &keys).await?)?;
     found.ok_or_else(|| no_such_holder(kind, name))
 }
 

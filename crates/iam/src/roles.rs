@@ -2,7 +2,7 @@
 //! UpdateAssumeRolePolicy, DeleteRole (refused while policies remain), tags and permissions
 //! boundaries. Trust policies are checked with the policy parser as `PolicyKind::Trust`.
 
-use crate::authz::{RequestContext, authorize, require};
+use crate::authz::{RequestContext, require};
 use crate::entity_rules::{
     create_with_boundary, now, resolve_boundary, validate_name, validate_path, validate_tags,
 };
@@ -107,9 +107,18 @@ pub async fn create_role(
     let account = caller.account();
     let arn = Arn::iam_entity(&iam.partition, account.as_str(), "role", &path, &req.name);
     let arn = arn.to_string();
-    require(authorize(iam, caller, "iam:CreateRole", &arn, ctx).await?)?;
+    // The request's tags and boundary are condition keys of the create (and of the tag
+    // permission it also needs when tags are given).
+    let mut keys = crate::authz::request_tag_keys(&req.tags);
+    if let Some(b) = &req.permissions_boundary {
+        keys.push(("iam:PermissionsBoundary".to_owned(), vec![b.clone()]));
+    }
+    require(crate::authz::authorize_with(iam, caller, "iam:CreateRole", &arn, ctx, &keys).await?)?;
     if !req.tags.is_empty() {
-        require(authorize(iam, caller, "iam:TagRole", &arn, ctx).await?)?;
+        let tag_keys = crate::authz::request_tag_keys(&req.tags);
+        require(
+            crate::authz::authorize_with(iam, caller, "iam:TagRole", &arn, ctx, &tag_keys).await?,
+        )?;
     }
     validate_trust_policy(&req.assume_role_policy)?;
     if let Some(b) = &req.permissions_boundary {

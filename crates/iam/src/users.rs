@@ -82,7 +82,14 @@ pub async fn get_user(
             });
         }
     };
-    let found = iam.store.get_user_by_name(account, &name).await?;
+    // The caller itself is found by its id: a name can have moved to another user since
+    // the caller's key was resolved.
+    let found = match caller {
+        Principal::User { user_id, .. } if user_name.is_none() => {
+            iam.store.get_user(account, user_id).await?
+        }
+        _ => iam.store.get_user_by_name(account, &name).await?,
+    };
     let resource = match &found {
         Some(u) => user_arn(caller.partition(), u),
         None => Arn::user(caller.partition(), account.as_str(), "/", &name),
@@ -132,9 +139,18 @@ pub async fn create_user(
     validate_tags(&req.tags)?;
     let account = caller.account();
     let arn = Arn::user(&iam.partition, account.as_str(), &path, &req.name).to_string();
-    require(authorize(iam, caller, "iam:CreateUser", &arn, ctx).await?)?;
+    // The request's tags and boundary are condition keys of the create (and of the tag
+    // permission it also needs when tags are given).
+    let mut keys = crate::authz::request_tag_keys(&req.tags);
+    if let Some(b) = &req.permissions_boundary {
+        keys.push(("iam:PermissionsBoundary".to_owned(), vec![b.clone()]));
+    }
+    require(crate::authz::authorize_with(iam, caller, "iam:CreateUser", &arn, ctx, &keys).await?)?;
     if !req.tags.is_empty() {
-        require(authorize(iam, caller, "iam:TagUser", &arn, ctx).await?)?;
+        let tag_keys = crate::authz::request_tag_keys(&req.tags);
+        require(
+            crate::authz::authorize_with(iam, caller, "iam:TagUser", &arn, ctx, &tag_keys).await?,
+        )?;
     }
     if let Some(b) = &req.permissions_boundary {
         resolve_boundary(iam, account, b).await?;

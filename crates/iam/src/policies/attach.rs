@@ -164,7 +164,9 @@ pub async fn attach<T: Holder>(
 ) -> Result<(), IamError> {
     super::validate_policy_arn(arn)?;
     let action = format!("iam:Attach{}Policy", T::HOLDER.title());
-    let holder: T = find_holder(iam, caller, ctx, &action, name).await?;
+    let policy_arn_key = vec![("iam:PolicyARN".to_owned(), vec![arn.to_owned()])];
+    let holder: T =
+        super::find_holder_with(iam, caller, ctx, &action, name, policy_arn_key).await?;
     let account = caller.account();
     let policy = crate::policy_ref::resolve(iam, account, arn)
         .await?
@@ -194,7 +196,9 @@ pub async fn detach<T: Holder>(
 ) -> Result<(), IamError> {
     super::validate_policy_arn(arn)?;
     let action = format!("iam:Detach{}Policy", T::HOLDER.title());
-    let holder: T = find_holder(iam, caller, ctx, &action, name).await?;
+    let policy_arn_key = vec![("iam:PolicyARN".to_owned(), vec![arn.to_owned()])];
+    let holder: T =
+        super::find_holder_with(iam, caller, ctx, &action, name, policy_arn_key).await?;
     let account = caller.account();
     let not_attached = || IamError::NoSuchEntity(format!("Policy {arn} was not found."));
     if !holder.attached().iter().any(|a| a == arn) {

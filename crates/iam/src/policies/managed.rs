@@ -6,6 +6,7 @@ use super::attach::aws_usage;
 use super::{managed_document_error, offset, page_of, validate_name, validate_path};
 use super::{validate_policy_arn, versions::require_customer};
 use crate::authz::{RequestContext, authorize, require};
+use crate::entity_rules::{merge_tags, remove_tags, validate_tag_keys, validate_tags};
 use crate::policy_ref::{PolicyRef, policy_arn, resolve};
 use crate::{Iam, IamError};
 use fedgate_core::clock::iso8601;
@@ -89,29 +90,6 @@ pub struct CreatePolicy {
     pub tags: Vec<Tag>,
 }
 
-pub fn validate_tags(tags: &[Tag]) -> Result<(), IamError> {
-    if tags.len() > MAX_TAGS {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for TagsPerPolicy: {MAX_TAGS}"
-        )));
-    }
-    for t in tags {
-        if t.key.is_empty() || t.key.chars().count() > 128 {
-            return Err(IamError::Validation(format!(
-                "1 validation error detected: Value '{}' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128",
-                t.key
-            )));
-        }
-        if t.value.chars().count() > 256 {
-            return Err(IamError::Validation(format!(
-                "1 validation error detected: Value '{}' at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256",
-                t.value
-            )));
-        }
-    }
-    Ok(())
-}
-
 pub async fn create_policy(
     iam: &Iam,
     caller: &Principal,
@@ -137,7 +115,19 @@ pub async fn create_policy(
         &path,
         &req.name,
     );
-    require(authorize(iam, caller, "iam:CreatePolicy", &arn.to_string(), ctx).await?)?;
+    let arn_text = arn.to_string();
+    let tag_keys = crate::authz::request_tag_keys(&req.tags);
+    require(
+        crate::authz::authorize_with(iam, caller, "iam:CreatePolicy", &arn_text, ctx, &tag_keys)
+            .await?,
+    )?;
+    if !req.tags.is_empty() {
+        // Tags set on create need the tag permission too, as AWS requires.
+        require(
+            crate::authz::authorize_with(iam, caller, "iam:TagPolicy", &arn_text, ctx, &tag_keys)
+                .await?,
+        )?;
+    }
     parse(&req.document, PolicyKind::Managed).map_err(managed_document_error)?;
     let now = iso8601(iam.clock.now());
     let policy = ManagedPolicy {
@@ -177,8 +167,20 @@ pub async fn find_policy(
     action: &str,
     arn: &str,
 ) -> Result<PolicyRef, IamError> {
+    find_policy_with(iam, caller, ctx, action, arn, &[]).await
+}
+
+/// [`find_policy`] with the action's own condition keys.
+pub async fn find_policy_with(
+    iam: &Iam,
+    caller: &Principal,
+    ctx: &RequestContext,
+    action: &str,
+    arn: &str,
+    keys: &crate::authz::ActionKeys,
+) -> Result<PolicyRef, IamError> {
     validate_policy_arn(arn)?;
-    require(authorize(iam, caller, action, arn, ctx).await?)?;
+    require(crate::authz::authorize_with(iam, caller, action, arn, ctx, keys).await?)?;
     resolve(iam, caller.account(), arn)
         .await?
         .ok_or_else(|| not_found(arn))
@@ -337,24 +339,14 @@ pub async fn tag_policy(
     tags: Vec<Tag>,
 ) -> Result<(), IamError> {
     validate_tags(&tags)?;
+    let keys = crate::authz::request_tag_keys(&tags);
     let p = require_customer(
-        find_policy(iam, caller, ctx, "iam:TagPolicy", arn).await?,
+        find_policy_with(iam, caller, ctx, "iam:TagPolicy", arn, &keys).await?,
         arn,
     )?;
     iam.store
         .update_entity::<ManagedPolicy, _, IamError, _>(caller.account(), &p.policy_id, |p| {
-            for t in &tags {
-                match p.tags.iter_mut().find(|x| x.key == t.key) {
-                    Some(x) => x.value = t.value.clone(),
-                    None => p.tags.push(t.clone()),
-                }
-            }
-            if p.tags.len() > MAX_TAGS {
-                return Err(IamError::LimitExceeded(format!(
-                    "Cannot exceed quota for TagsPerPolicy: {MAX_TAGS}"
-                )));
-            }
-            Ok(())
+            merge_tags(&mut p.tags, &tags)
         })
         .await?
         .ok_or_else(|| not_found(arn))?
@@ -367,13 +359,18 @@ pub async fn untag_policy(
     arn: &str,
     keys: &[&str],
 ) -> Result<(), IamError> {
+    validate_tag_keys(keys)?;
+    let tag_keys = vec![(
+        "aws:TagKeys".to_owned(),
+        keys.iter().map(|k| (*k).to_owned()).collect(),
+    )];
     let p = require_customer(
-        find_policy(iam, caller, ctx, "iam:UntagPolicy", arn).await?,
+        find_policy_with(iam, caller, ctx, "iam:UntagPolicy", arn, &tag_keys).await?,
         arn,
     )?;
     iam.store
         .update_entity::<ManagedPolicy, _, IamError, _>(caller.account(), &p.policy_id, |p| {
-            p.tags.retain(|t| !keys.contains(&t.key.as_str()));
+            remove_tags(&mut p.tags, keys);
             Ok(())
         })
         .await?
