@@ -352,8 +352,23 @@ async fn listing(h: &Harness) {
             break;
         }
         marker = page.marker().map(str::to_owned);
+        if seen.len() == 2 {
+            // A policy created between pages, sorting before the marker, neither shifts the
+            // next page nor repeats an item (markers are keys, not positions).
+            iam.create_policy()
+                .policy_name("AA0")
+                .policy_document(doc("iam:GetUser"))
+                .send()
+                .await
+                .unwrap();
+        }
     }
     assert_eq!(seen, ["A1", "B2", "C3"]);
+    iam.delete_policy()
+        .policy_arn("arn:aws:iam::123456789012:policy/AA0")
+        .send()
+        .await
+        .unwrap();
 
     // OnlyAttached: nothing local is attached yet; AdministratorAccess is once attached here.
     let attached = iam

@@ -223,27 +223,26 @@ pub(crate) fn holder_key<T: Holder>(account: &AccountId, id: &str) -> String {
     fedgate_store::entities::entity_key::<T>(account, id)
 }
 
-/// Offset-style `Marker` of the list actions that page over a computed list.
-pub(crate) fn offset(marker: Option<&str>) -> Result<usize, IamError> {
-    match marker {
-        None => Ok(0),
-        Some(m) => m
-            .parse()
-            .map_err(|_| IamError::Validation("Invalid Marker.".into())),
-    }
-}
-
-/// One page of `items` from `start`, and the marker of the next page when more follow.
-pub(crate) fn page_of<T>(items: Vec<T>, start: usize, max: usize) -> (Vec<T>, Option<String>) {
-    let total = items.len();
-    let end = start.saturating_add(max).min(total);
-    let page: Vec<T> = items
-        .into_iter()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .collect();
-    let next = (end < total).then(|| end.to_string());
-    (page, next)
+/// One page of `items` ordered by `key`: the items whose key sorts after `marker` (a key
+/// this returned), at most `max`, and the next marker (the last key on the page) when more
+/// follow. Paging by key, not position, keeps pages stable under concurrent inserts and
+/// deletes: nothing is skipped or repeated because an earlier item came or went.
+pub(crate) fn page_by_key<T>(
+    items: Vec<T>,
+    marker: Option<&str>,
+    max: usize,
+    key: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    let mut keyed: Vec<(String, T)> = items.into_iter().map(|i| (key(&i), i)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let start = marker.map_or(0, |m| keyed.partition_point(|(k, _)| k.as_str() <= m));
+    let rest = keyed.len().saturating_sub(start);
+    let take = rest.min(max);
+    let mut page: Vec<(String, T)> = keyed.into_iter().skip(start).take(take).collect();
+    let next = (rest > take)
+        .then(|| page.last().map(|(k, _)| k.clone()))
+        .flatten();
+    (page.drain(..).map(|(_, i)| i).collect(), next)
 }
 
 #[cfg(test)]
@@ -267,13 +266,16 @@ mod tests {
 
     #[test]
     fn pages() {
-        let (p, next) = page_of(vec![1, 2, 3, 4, 5], 0, 2);
-        assert_eq!((p, next.as_deref()), (vec![1, 2], Some("2")));
-        let (p, next) = page_of(vec![1, 2, 3, 4, 5], 4, 2);
+        let key = |n: &u32| format!("{n:03}");
+        let (p, next) = page_by_key(vec![5, 1, 4, 2, 3], None, 2, key);
+        assert_eq!((p, next.as_deref()), (vec![1, 2], Some("002")));
+        // An item inserted before the marker neither shifts nor repeats the next page.
+        let (p, next) = page_by_key(vec![5, 1, 4, 2, 3, 0], Some("002"), 2, key);
+        assert_eq!((p, next.as_deref()), (vec![3, 4], Some("004")));
+        let (p, next) = page_by_key(vec![5, 1, 4, 2, 3], Some("004"), 2, key);
         assert_eq!((p, next), (vec![5], None));
-        let (p, next) = page_of(vec![1, 2], 7, 2);
-        assert_eq!((p, next), (Vec::<i32>::new(), None));
-        assert!(offset(Some("x")).is_err());
+        let (p, next) = page_by_key(Vec::<u32>::new(), Some("zzz"), 2, key);
+        assert!(p.is_empty() && next.is_none());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! members `user/{id}`, `group/{id}`, `role/{id}`.
 
 use super::managed::{UsageFilter, find_policy};
-use super::{Holder, HolderKind, MAX_ATTACHED, find_holder, holder_key, offset, page_of};
+use super::{Holder, HolderKind, MAX_ATTACHED, find_holder, holder_key, page_by_key};
 use crate::authz::RequestContext;
 use crate::policy_ref::PolicyRef;
 use crate::{Iam, IamError};
@@ -245,7 +245,6 @@ pub async fn list_attached<T: Holder>(
 ) -> Result<(Vec<AttachedPolicy>, Option<String>), IamError> {
     let action = format!("iam:ListAttached{}Policies", T::HOLDER.title());
     let holder: T = find_holder(iam, caller, ctx, &action, name).await?;
-    let start = offset(marker)?;
     let all: Vec<AttachedPolicy> = holder
         .attached()
         .iter()
@@ -257,7 +256,7 @@ pub async fn list_attached<T: Holder>(
             })
         })
         .collect();
-    Ok(page_of(all, start, max_items))
+    Ok(page_by_key(all, marker, max_items, |p| p.arn.clone()))
 }
 
 /// One entity `ListEntitiesForPolicy` reports.
@@ -289,7 +288,6 @@ pub async fn list_entities_for_policy(
 ) -> Result<(Vec<PolicyEntity>, Option<String>), IamError> {
     let policy = find_policy(iam, caller, ctx, "iam:ListEntitiesForPolicy", arn).await?;
     let account = caller.account();
-    let start = offset(req.marker.as_deref())?;
     let wants = |k: HolderKind| req.filter.is_none_or(|f| f == k);
     let mut out: Vec<(HolderKind, String, String, String)> = Vec::new();
     if req.usage != Some(UsageFilter::PermissionsBoundary) {
@@ -349,7 +347,12 @@ pub async fn list_entities_for_policy(
         .into_iter()
         .map(|(kind, name, id, _)| PolicyEntity { kind, name, id })
         .collect();
-    Ok(page_of(entities, start, req.max_items))
+    Ok(page_by_key(
+        entities,
+        req.marker.as_deref(),
+        req.max_items,
+        |e| format!("{}/{}/{}", e.kind as u8, e.name.to_lowercase(), e.id),
+    ))
 }
 
 async fn push<T: Holder>(

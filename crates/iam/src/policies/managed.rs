@@ -3,7 +3,7 @@
 //! [`crate::managed`]) can be read and listed; changing them is `UnmodifiableEntity`.
 
 use super::attach::aws_usage;
-use super::{managed_document_error, offset, page_of, validate_name, validate_path};
+use super::{managed_document_error, page_by_key, validate_name, validate_path};
 use super::{validate_policy_arn, versions::require_customer};
 use crate::authz::{RequestContext, authorize, require};
 use crate::entity_rules::{merge_tags, remove_tags, validate_tag_keys, validate_tags};
@@ -239,7 +239,6 @@ pub async fn list_policies(
     req: &ListPolicies,
 ) -> Result<(Vec<PolicyInfo>, Option<String>), IamError> {
     require(authorize(iam, caller, "iam:ListPolicies", "*", ctx).await?)?;
-    let start = offset(req.marker.as_deref())?;
     let account = caller.account();
     let mut all = Vec::new();
     if req.scope != Scope::Local {
@@ -283,7 +282,20 @@ pub async fn list_policies(
             p
         })
         .collect();
-    Ok(page_of(kept, start, req.max_items))
+    // AWS-managed policies first, then the account's own, each by name.
+    Ok(page_by_key(
+        kept,
+        req.marker.as_deref(),
+        req.max_items,
+        |p| {
+            let scope = if p.arn.contains(":iam::aws:") {
+                '0'
+            } else {
+                '1'
+            };
+            format!("{scope}/{}/{}", p.name.to_lowercase(), p.policy_id)
+        },
+    ))
 }
 
 /// `DeletePolicy`: refused while the policy is attached, used as a boundary, or has versions
