@@ -26,10 +26,11 @@ use zeroize::Zeroizing;
 mod list;
 mod tags;
 mod verify;
+use crate::entity_rules::validate_tags;
 pub use list::{
     Assignee, AssignmentStatus, MfaDeviceList, list_mfa_devices, list_virtual_mfa_devices,
 };
-pub use tags::{list_mfa_device_tags, tag_mfa_device, untag_mfa_device, validate_tags};
+pub use tags::{list_mfa_device_tags, tag_mfa_device, untag_mfa_device};
 pub use verify::{verify_mfa_code, verify_mfa_code_for};
 
 /// IAM quota: MFA devices in use per user (and for the root user).

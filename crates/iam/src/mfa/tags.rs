@@ -1,62 +1,14 @@
-//! Tags on virtual MFA devices: `TagMFADevice`, `UntagMFADevice`, `ListMFADeviceTags`, and the
-//! IAM tag rules (at most 50 per resource; keys 1–128 and values 0–256 characters of
-//! `[\p{L}\p{Z}\p{N}_.:/=+\-@]`; keys unique regardless of case, a repeated key replaces the
-//! value; the `aws:` prefix is reserved).
+//! Tags on virtual MFA devices: `TagMFADevice`, `UntagMFADevice`, `ListMFADeviceTags`, with
+//! the IAM tag rules every taggable entity shares ([`crate::entity_rules`]).
 
 use super::{no_device, validate_serial};
-use crate::authz::{RequestContext, authorize, require};
+use crate::authz::{RequestContext, authorize, authorize_with, request_tag_keys, require};
+use crate::entity_rules::{merge_tags, remove_tags, validate_tag_keys, validate_tags};
 use crate::{Iam, IamError};
 use fedgate_core::Principal;
 use fedgate_store::model::{MfaDevice, Tag};
 
-/// IAM quota: tags per resource.
-pub const MAX_TAGS: usize = 50;
-
-fn tag_char_ok(c: char) -> bool {
-    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
-}
-
-/// Checks tags as IAM does before any change.
-pub fn validate_tags(tags: &[Tag]) -> Result<(), IamError> {
-    if tags.len() > MAX_TAGS {
-        return Err(IamError::Validation(format!(
-            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to {MAX_TAGS}"
-        )));
-    }
-    for (i, t) in tags.iter().enumerate() {
-        let klen = t.key.chars().count();
-        if !(1..=128).contains(&klen) || !t.key.chars().all(tag_char_ok) {
-            return Err(IamError::Validation(format!(
-                "1 validation error detected: Value '{}' at 'tags.{}.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+ and have length between 1 and 128",
-                t.key,
-                i + 1
-            )));
-        }
-        if t.value.chars().count() > 256 || !t.value.chars().all(tag_char_ok) {
-            return Err(IamError::Validation(format!(
-                "1 validation error detected: Value '{}' at 'tags.{}.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]* and have length less than or equal to 256",
-                t.value,
-                i + 1
-            )));
-        }
-        if t.key.to_lowercase().starts_with("aws:") {
-            return Err(IamError::InvalidInput(
-                "User-provided tag keys cannot start with the reserved prefix 'aws:'.".into(),
-            ));
-        }
-        if tags[..i]
-            .iter()
-            .any(|o| o.key.to_lowercase() == t.key.to_lowercase())
-        {
-            return Err(IamError::InvalidInput(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.".into(),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `TagMFADevice`.
+/// `TagMFADevice`: adds or replaces (key regardless of case) tags; at most 50 in all.
 pub async fn tag_mfa_device(
     iam: &Iam,
     caller: &Principal,
@@ -66,25 +18,11 @@ pub async fn tag_mfa_device(
 ) -> Result<(), IamError> {
     validate_serial(serial)?;
     validate_tags(&tags)?;
-    require(authorize(iam, caller, "iam:TagMFADevice", serial, ctx).await?)?;
+    let keys = request_tag_keys(&tags);
+    require(authorize_with(iam, caller, "iam:TagMFADevice", serial, ctx, &keys).await?)?;
     iam.store
         .update_entity::<MfaDevice, _, IamError, _>(caller.account(), serial, |d| {
-            for t in &tags {
-                match d
-                    .tags
-                    .iter_mut()
-                    .find(|o| o.key.to_lowercase() == t.key.to_lowercase())
-                {
-                    Some(o) => o.value.clone_from(&t.value),
-                    None => d.tags.push(t.clone()),
-                }
-            }
-            if d.tags.len() > MAX_TAGS {
-                return Err(IamError::LimitExceeded(format!(
-                    "The number of tags has reached the maximum limit of {MAX_TAGS}."
-                )));
-            }
-            Ok(())
+            merge_tags(&mut d.tags, &tags)
         })
         .await?
         .unwrap_or_else(|| Err(no_device(serial)))
@@ -99,19 +37,15 @@ pub async fn untag_mfa_device(
     keys: &[&str],
 ) -> Result<(), IamError> {
     validate_serial(serial)?;
-    if keys.len() > MAX_TAGS {
-        return Err(IamError::Validation(format!(
-            "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to {MAX_TAGS}"
-        )));
-    }
-    require(authorize(iam, caller, "iam:UntagMFADevice", serial, ctx).await?)?;
+    validate_tag_keys(keys)?;
+    let tag_keys = vec![(
+        "aws:TagKeys".to_owned(),
+        keys.iter().map(|k| (*k).to_owned()).collect(),
+    )];
+    require(authorize_with(iam, caller, "iam:UntagMFADevice", serial, ctx, &tag_keys).await?)?;
     iam.store
         .update_entity::<MfaDevice, _, IamError, _>(caller.account(), serial, |d| {
-            d.tags.retain(|t| {
-                !keys
-                    .iter()
-                    .any(|k| k.to_lowercase() == t.key.to_lowercase())
-            });
+            remove_tags(&mut d.tags, keys);
             Ok(())
         })
         .await?
