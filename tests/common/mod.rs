@@ -91,6 +91,11 @@ pub struct OnRedis {
 }
 
 pub async fn start_on_redis() -> OnRedis {
+    start_on_redis_with(|_| {}).await
+}
+
+/// [`start_on_redis`] with further configuration edits.
+pub async fn start_on_redis_with(edit: impl FnOnce(&mut Config) + Send + 'static) -> OnRedis {
     let redis = redis_support::RedisServer::start();
     let kek_dir = tempfile::tempdir().unwrap();
     let kek = kek_dir.path().join("kek");
@@ -104,6 +109,7 @@ pub async fn start_on_redis() -> OnRedis {
         c.store.kind = fedgate_server::config::StoreKind::Redis;
         c.store.redis_url = Some(url);
         c.kek_file = Some(kek);
+        edit(c);
     })
     .await;
     OnRedis {

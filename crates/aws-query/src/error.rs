@@ -113,6 +113,11 @@ impl From<StoreError> for ApiError {
                 "ConcurrentModification",
                 "The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.",
             ),
+            StoreError::QuotaReached => ApiError::new(
+                StatusCode::CONFLICT,
+                "LimitExceeded",
+                "The request was rejected because it attempted to create resources beyond the current AWS account limits.",
+            ),
             StoreError::AlreadyExists | StoreError::Corrupt(_) => {
                 tracing::error!(error = %e, "store fault");
                 ApiError::internal()

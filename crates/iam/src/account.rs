@@ -12,7 +12,7 @@ use crate::{Iam, IamError, password};
 use fedgate_core::clock::iso8601;
 use fedgate_core::ids::generate_password;
 use fedgate_core::{AccountId, Principal, Secret};
-use fedgate_store::entities::{Entity, entity_index};
+use fedgate_store::entities::Entity;
 use fedgate_store::model::{Account, Group, KeyOwner, ManagedPolicy, MfaDevice, Role, User};
 use fedgate_store::{Store, StoreError};
 
@@ -22,12 +22,10 @@ pub use authorization_details::{
     get_account_authorization_details,
 };
 
-/// IAM's default quotas, as `GetAccountSummary` reports them (IAM and AWS STS quotas page).
+/// IAM's fixed quotas, as `GetAccountSummary` reports them (IAM and AWS STS quotas page);
+/// the account-wide entity quotas (`UsersQuota`, `GroupsQuota`, `RolesQuota`,
+/// `PoliciesQuota`) come from [`crate::Quotas`] and precede these.
 pub const QUOTAS: &[(&str, i64)] = &[
-    ("UsersQuota", 5000),
-    ("GroupsQuota", 300),
-    ("RolesQuota", 1000),
-    ("PoliciesQuota", 1500),
     ("InstanceProfilesQuota", 1000),
     ("ServerCertificatesQuota", 20),
     ("GroupsPerUserQuota", 10),
@@ -117,19 +115,10 @@ pub async fn delete_account_alias(
     }
 }
 
-/// Counts the members of an entity index.
+/// How many entities of kind `T` the account has (O(1): the index keeps its length).
 async fn count<T: Entity>(store: &Store, account: &AccountId) -> Result<i64, IamError> {
-    let index = entity_index::<T>(account);
-    let mut n = 0i64;
-    let mut marker: Option<String> = None;
-    loop {
-        let page = store.index_page(&index, marker.as_deref(), 1000).await?;
-        n += i64::try_from(page.len()).unwrap_or(0);
-        if page.len() < 1000 {
-            return Ok(n);
-        }
-        marker = page.last().cloned();
-    }
+    let n = store.count_entities::<T>(account).await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 /// Every entity of kind `T` in the account (name order).
@@ -193,6 +182,14 @@ pub async fn get_account_summary(
         ("Providers", 0),
         ("GlobalEndpointTokenVersion", 1),
     ];
+    let q = iam.quotas;
+    let as_quota = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    out.extend_from_slice(&[
+        ("UsersQuota", as_quota(q.users)),
+        ("GroupsQuota", as_quota(q.groups)),
+        ("RolesQuota", as_quota(q.roles)),
+        ("PoliciesQuota", as_quota(q.policies)),
+    ]);
     out.extend_from_slice(QUOTAS);
     Ok(out)
 }

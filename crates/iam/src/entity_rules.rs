@@ -313,12 +313,31 @@ pub async fn boundary_count_txn(
     Ok(Txn::new().check_version(&key, version).put(&key, json(&p)?))
 }
 
-/// Creates `e`, counting its permissions boundary (if any) on the policy in the same commit.
-/// `exists()` is the error when the name is taken.
+/// An account-wide quota on entities of one kind: at most `max`, named `name` in the
+/// `LimitExceeded` message (AWS's quota names: `UsersPerAccount`, `RolesPerAccount`, …).
+#[derive(Debug, Clone, Copy)]
+pub struct AccountQuota {
+    pub name: &'static str,
+    pub max: u64,
+}
+
+impl AccountQuota {
+    pub fn exceeded(&self) -> IamError {
+        IamError::LimitExceeded(format!(
+            "Cannot exceed quota for {}: {}",
+            self.name, self.max
+        ))
+    }
+}
+
+/// Creates `e` within `quota`, counting its permissions boundary (if any) on the policy in
+/// the same commit. `exists()` is the error when the name is taken; `LimitExceeded` when the
+/// account already has `quota.max` entities of this kind.
 pub async fn create_with_boundary<T: Entity>(
     iam: &Iam,
     e: &T,
     boundary: Option<&str>,
+    quota: AccountQuota,
     exists: impl Fn() -> IamError,
 ) -> Result<(), IamError> {
     for _ in 0..RETRIES {
@@ -326,8 +345,9 @@ pub async fn create_with_boundary<T: Entity>(
             Some(b) => boundary_count_txn(iam, e.account(), b, 1).await?,
             None => Txn::new(),
         };
-        match iam.store.create_entity(e, extra).await {
+        match iam.store.create_entity_capped(e, extra, quota.max).await {
             Ok(()) => return Ok(()),
+            Err(StoreError::QuotaReached) => return Err(quota.exceeded()),
             Err(StoreError::AlreadyExists) => {
                 let taken = iam
                     .store

@@ -7,7 +7,7 @@
 //! meanwhile cannot gain a member, and a delete that saw no members cannot miss one.
 
 use crate::authz::{RequestContext, authorize, require};
-use crate::entity_rules::{RETRIES, now, validate_name, validate_path};
+use crate::entity_rules::{AccountQuota, RETRIES, now, validate_name, validate_path};
 use crate::named::{self, already_exists, authorized, no_such};
 use crate::users::{MAX_GROUPS_PER_USER, authorized_user, no_such_user};
 use crate::{Iam, IamError};
@@ -63,11 +63,16 @@ pub async fn create_group(
         attached_policies: vec![],
         inline_policies: Default::default(),
     };
+    let quota = AccountQuota {
+        name: "GroupsPerAccount",
+        max: iam.quotas.groups,
+    };
     iam.store
-        .create_entity(&group, Txn::new())
+        .create_entity_capped(&group, Txn::new(), quota.max)
         .await
         .map_err(|e| match e {
             StoreError::AlreadyExists => already_exists::<Group>(name),
+            StoreError::QuotaReached => quota.exceeded(),
             other => other.into(),
         })?;
     Ok(group)

@@ -49,6 +49,31 @@ pub struct Iam {
     /// Stored policies (customer-managed versions, inline documents), each compiled once.
     /// `Default::default()` is a cache of [`compiled::DEFAULT_CAPACITY`] entries.
     pub compiled: Arc<compiled::PolicyCache>,
+    /// Account-wide entity quotas (`LimitExceeded` on create beyond them).
+    pub quotas: Quotas,
+}
+
+/// Account-wide entity quotas. The defaults are AWS's (IAM and AWS STS quotas page); AWS
+/// raises roles and customer-managed policies to 5,000 on request, and an operator can do the
+/// same here (`[quotas]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    pub users: u64,
+    pub groups: u64,
+    pub roles: u64,
+    /// Customer-managed policies.
+    pub policies: u64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            users: 5000,
+            groups: 300,
+            roles: 1000,
+            policies: 1500,
+        }
+    }
 }
 
 impl Iam {
@@ -69,7 +94,14 @@ impl Iam {
             partition: partition.into(),
             managed: Arc::new(managed::AwsManagedPolicies::new()),
             compiled: Arc::default(),
+            quotas: Quotas::default(),
         }
+    }
+
+    /// The same services with other account-wide quotas.
+    pub fn with_quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = quotas;
+        self
     }
 }
 

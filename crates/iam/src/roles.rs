@@ -4,7 +4,8 @@
 
 use crate::authz::{RequestContext, require};
 use crate::entity_rules::{
-    create_with_boundary, now, resolve_boundary, validate_name, validate_path, validate_tags,
+    AccountQuota, create_with_boundary, now, resolve_boundary, validate_name, validate_path,
+    validate_tags,
 };
 use crate::named::{self, Bounded, already_exists, authorized, delete_conflict, edit, no_such};
 use crate::{Iam, IamError};
@@ -139,9 +140,17 @@ pub async fn create_role(
         inline_policies: Default::default(),
         last_used: None,
     };
-    create_with_boundary(iam, &role, role.permissions_boundary.as_deref(), || {
-        already_exists::<Role>(&role.name)
-    })
+    let quota = AccountQuota {
+        name: "RolesPerAccount",
+        max: iam.quotas.roles,
+    };
+    create_with_boundary(
+        iam,
+        &role,
+        role.permissions_boundary.as_deref(),
+        quota,
+        || already_exists::<Role>(&role.name),
+    )
     .await?;
     Ok(role)
 }

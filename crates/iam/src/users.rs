@@ -4,7 +4,8 @@
 
 use crate::authz::{RequestContext, authorize, require};
 use crate::entity_rules::{
-    create_with_boundary, now, resolve_boundary, validate_name, validate_path, validate_tags,
+    AccountQuota, create_with_boundary, now, resolve_boundary, validate_name, validate_path,
+    validate_tags,
 };
 use crate::named::{self, Bounded, already_exists, authorized, delete_conflict, no_such};
 use crate::{Iam, IamError};
@@ -170,9 +171,17 @@ pub async fn create_user(
         mfa_devices: vec![],
         password_last_used: None,
     };
-    create_with_boundary(iam, &user, user.permissions_boundary.as_deref(), || {
-        already_exists::<User>(&user.name)
-    })
+    let quota = AccountQuota {
+        name: "UsersPerAccount",
+        max: iam.quotas.users,
+    };
+    create_with_boundary(
+        iam,
+        &user,
+        user.permissions_boundary.as_deref(),
+        quota,
+        || already_exists::<User>(&user.name),
+    )
     .await?;
     Ok(user)
 }

@@ -136,7 +136,8 @@ impl App {
             clock,
             rng,
             config.partition.clone(),
-        );
+        )
+        .with_quotas(config.quotas.to_quotas());
         let auth = Authenticator::new(
             iam.clone(),
             time::Duration::seconds(i64::from(config.sigv4.max_skew_seconds)),

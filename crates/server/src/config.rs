@@ -30,6 +30,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub tls: TlsConfig,
     pub bootstrap: BootstrapConfig,
+    pub quotas: QuotasConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -105,6 +106,39 @@ pub struct AuthConfig {
     pub key_cache_ms: u32,
 }
 
+/// Account-wide IAM entity quotas (AWS's defaults; `LimitExceeded` beyond them).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuotasConfig {
+    pub users: u64,
+    pub groups: u64,
+    pub roles: u64,
+    pub policies: u64,
+}
+
+impl Default for QuotasConfig {
+    fn default() -> Self {
+        let q = fedgate_iam::Quotas::default();
+        QuotasConfig {
+            users: q.users,
+            groups: q.groups,
+            roles: q.roles,
+            policies: q.policies,
+        }
+    }
+}
+
+impl QuotasConfig {
+    pub fn to_quotas(&self) -> fedgate_iam::Quotas {
+        fedgate_iam::Quotas {
+            users: self.users,
+            groups: self.groups,
+            roles: self.roles,
+            policies: self.policies,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct BootstrapConfig {
@@ -133,6 +167,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             tls: TlsConfig::default(),
             bootstrap: BootstrapConfig::default(),
+            quotas: QuotasConfig::default(),
         }
     }
 }
@@ -305,6 +340,17 @@ impl Config {
         }
         if self.region.is_empty() {
             return err("region must not be empty".into());
+        }
+        let q = &self.quotas;
+        for (name, v) in [
+            ("users", q.users),
+            ("groups", q.groups),
+            ("roles", q.roles),
+            ("policies", q.policies),
+        ] {
+            if v == 0 {
+                return err(format!("quotas.{name} must be at least 1"));
+            }
         }
         if self.store.kind == StoreKind::Redis
             && self.store.redis_url.as_deref().is_none_or(str::is_empty)

@@ -251,6 +251,13 @@ impl Backend for RedisBackend {
             .collect()
     }
 
+    async fn index_len(&self, index: &str) -> Result<u64, StoreError> {
+        let mut cmd = redis::cmd("ZCARD");
+        cmd.arg(self.keys.index(index));
+        let mut conn = self.conn.clone();
+        bounded(self.deadline, cmd.query_async(&mut conn)).await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         let pong: String =

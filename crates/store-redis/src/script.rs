@@ -8,6 +8,7 @@
 //! |---|---|
 //! | check absent | `a` |
 //! | check version | `v`, version (decimal) |
+//! | check index length below | `n`, bound (decimal); `KEYS[i]` is the index |
 //! | put | `p`, value (raw bytes), expiry (decimal Unix ms, or empty for none) |
 //! | delete | `d` |
 //! | index add | `+`, member |
@@ -32,6 +33,13 @@ for i = 1, n do
     a = a + 1
   elseif tag == 'v' then
     if redis.call('HGET', k, 'v') ~= ARGV[a + 1] then return 0 end
+    a = a + 2
+  elseif tag == 'n' then
+    local t = redis.call('TYPE', k)['ok']
+    if t ~= 'none' and t ~= 'zset' then
+      return redis.error_reply('FEDGATE index is not a sorted set')
+    end
+    if redis.call('ZCARD', k) >= tonumber(ARGV[a + 1]) then return 0 end
     a = a + 2
   elseif tag == 'p' then
     local v = redis.call('HGET', k, 'v')
@@ -75,7 +83,7 @@ for i = 1, n do
   elseif tag == '-' then
     redis.call('ZREM', k, ARGV[a + 1])
     a = a + 2
-  elseif tag == 'v' then
+  elseif tag == 'v' or tag == 'n' then
     a = a + 2
   else
     a = a + 1
@@ -146,6 +154,11 @@ pub(crate) fn encode(keys: &Keys, txn: Txn) -> (Vec<String>, Vec<Vec<u8>>) {
                 redis_keys.push(keys.record(key));
                 argv.push(b"v".to_vec());
                 argv.push(version.to_string().into_bytes());
+            }
+            Check::IndexLenBelow(index, max) => {
+                redis_keys.push(keys.index(index));
+                argv.push(b"n".to_vec());
+                argv.push(max.to_string().into_bytes());
             }
         }
     }

@@ -15,6 +15,9 @@ pub struct Versioned {
 pub enum Check {
     Absent(String),
     Version(String, u64),
+    /// The index has fewer than this many members (an account-wide quota, checked in the
+    /// same atomic step as the insert it guards, with no shared counter to contend on).
+    IndexLenBelow(String, u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +65,10 @@ impl Txn {
     }
     pub fn check_version(mut self, key: impl Into<String>, version: u64) -> Self {
         self.checks.push(Check::Version(key.into(), version));
+        self
+    }
+    pub fn check_index_len_below(mut self, index: impl Into<String>, max: u64) -> Self {
+        self.checks.push(Check::IndexLenBelow(index.into(), max));
         self
     }
     pub fn put(mut self, key: impl Into<String>, value: Vec<u8>) -> Self {
@@ -124,6 +131,9 @@ pub trait Backend: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, StoreError>;
+
+    /// How many members `index` has, in O(1).
+    async fn index_len(&self, index: &str) -> Result<u64, StoreError>;
 
     /// Cheap reachability check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

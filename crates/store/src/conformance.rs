@@ -25,7 +25,8 @@ macro_rules! conformance_suite {
             concurrent_updates_lose_nothing, concurrent_creates_one_wins, access_keys, sessions,
             account_with_user_is_atomic, first_start_is_claimed_once,
             entities_rename_keeps_names_unique, entity_pair_updates_are_atomic,
-            entity_delete_is_version_checked, get_many_reads_in_order);
+            entity_delete_is_version_checked, get_many_reads_in_order, index_len_counts_members,
+            capped_creates_never_overshoot);
     };
     (@cases $factory:path, $($name:ident),* $(,)?) => {
         $(
@@ -784,4 +785,97 @@ pub async fn get_many_reads_in_order(store: &Store) {
         [Some((b"33".to_vec(), 2)), None, Some((b"1".to_vec(), 1))]
     );
     assert!(b.get_many(&[]).await.unwrap().is_empty());
+}
+
+pub async fn index_len_counts_members(store: &Store) {
+    let b = store.backend();
+    let idx = format!("{}/len", prefix());
+    assert_eq!(b.index_len(&idx).await.unwrap(), 0);
+    b.commit(
+        Txn::new()
+            .index_add(&idx, "a")
+            .index_add(&idx, "b")
+            .index_add(&idx, "a"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.index_len(&idx).await.unwrap(), 2);
+    // Removing an absent member changes nothing.
+    b.commit(Txn::new().index_remove(&idx, "zz")).await.unwrap();
+    assert_eq!(b.index_len(&idx).await.unwrap(), 2);
+    // The check sees the count before the transaction's own writes; a failed check writes nothing.
+    let full = Txn::new()
+        .check_index_len_below(&idx, 2)
+        .index_add(&idx, "c")
+        .put(format!("{idx}/rec"), b"x".to_vec());
+    assert!(matches!(b.commit(full).await, Err(StoreError::Conflict)));
+    assert_eq!(b.index_len(&idx).await.unwrap(), 2);
+    assert!(b.get(&format!("{idx}/rec")).await.unwrap().is_none());
+    b.commit(
+        Txn::new()
+            .check_index_len_below(&idx, 3)
+            .index_add(&idx, "c"),
+    )
+    .await
+    .unwrap();
+    b.commit(Txn::new().index_remove(&idx, "a").index_remove(&idx, "b"))
+        .await
+        .unwrap();
+    assert_eq!(b.index_len(&idx).await.unwrap(), 1);
+    assert_eq!(b.index_range(&idx, None, 10).await.unwrap(), ["c"]);
+}
+
+pub async fn capped_creates_never_overshoot(store: &Store) {
+    let acct = account();
+    let mut handles = Vec::new();
+    for i in 0..24 {
+        let store = store.clone();
+        let u = user(&acct, &format!("u{i}"));
+        handles.push(tokio::spawn(async move {
+            store.create_entity_capped(&u, Txn::new(), 10).await
+        }));
+    }
+    let (mut won, mut full) = (0, 0);
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(StoreError::QuotaReached) => full += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((won, full), (10, 14));
+    assert_eq!(store.count_entities::<User>(&acct).await.unwrap(), 10);
+    // A taken name is still EntityAlreadyExists when the account is full.
+    let dup = user(&acct, "U0");
+    assert!(matches!(
+        store.create_entity_capped(&dup, Txn::new(), 10).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    // Deleting one frees a place.
+    let (gone, version) = {
+        let (list, _) = store.list_users(&acct, None, 1).await.unwrap();
+        let u = list.into_iter().next().unwrap();
+        let v = store
+            .get_entity_versioned::<User>(&acct, &u.user_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .1;
+        (u, v)
+    };
+    store
+        .delete_entity(&gone, version, Txn::new())
+        .await
+        .unwrap();
+    let next = user(&acct, "late");
+    store
+        .create_entity_capped(&next, Txn::new(), 10)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_entity_capped(&user(&acct, "later"), Txn::new(), 10)
+            .await,
+        Err(StoreError::QuotaReached)
+    ));
 }

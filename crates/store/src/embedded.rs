@@ -2,6 +2,8 @@
 //!
 //! Record layout: `version (u64 LE) || expires_at_ms (i64 LE, i64::MAX = never) || value`.
 //! Expired records are invisible at once and removed by [`EmbeddedBackend::purge_expired`].
+//! Index members live in their own table, with a per-index member count beside them (so a
+//! quota check is O(1)); a file written before the counts existed gets them on open.
 //! Reads run inline (redb reads are microseconds and never wait for writers); commits,
 //! which fsync, run on the blocking pool.
 
@@ -17,6 +19,10 @@ use std::sync::Arc;
 const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
 const INDEX: TableDefinition<&str, ()> = TableDefinition::new("index");
 const EXPIRY: TableDefinition<(i64, &str), ()> = TableDefinition::new("expiry");
+/// Member count of every index, kept in the same write transaction as its members.
+const INDEX_LEN: TableDefinition<&str, u64> = TableDefinition::new("index_len");
+/// Layout markers (`index_len`: the counts above are complete for this file).
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const HEADER: usize = 16;
 const NEVER: i64 = i64::MAX;
 
@@ -75,6 +81,7 @@ impl EmbeddedBackend {
             tx.open_table(RECORDS).map_err(StoreError::corrupt)?;
             tx.open_table(INDEX).map_err(StoreError::corrupt)?;
             tx.open_table(EXPIRY).map_err(StoreError::corrupt)?;
+            count_indexes_once(&tx)?;
         }
         tx.commit().map_err(StoreError::unavailable)?;
         Ok(EmbeddedBackend {
@@ -91,6 +98,57 @@ impl EmbeddedBackend {
             .await
             .map_err(StoreError::corrupt)?
     }
+}
+
+/// Fills `INDEX_LEN` from the members once per file (files from before the counts existed).
+fn count_indexes_once(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut meta = tx.open_table(META).map_err(StoreError::corrupt)?;
+    if meta
+        .get("index_len")
+        .map_err(StoreError::corrupt)?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let index = tx.open_table(INDEX).map_err(StoreError::corrupt)?;
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    for entry in index.iter().map_err(StoreError::corrupt)? {
+        let (k, _) = entry.map_err(StoreError::corrupt)?;
+        if let Some((name, _)) = k.value().split_once('\u{0}') {
+            *counts.entry(name.to_owned()).or_default() += 1;
+        }
+    }
+    let mut lens = tx.open_table(INDEX_LEN).map_err(StoreError::corrupt)?;
+    for (name, n) in counts {
+        lens.insert(name.as_str(), n).map_err(StoreError::corrupt)?;
+    }
+    meta.insert("index_len", 1).map_err(StoreError::corrupt)?;
+    Ok(())
+}
+
+/// Adds `delta` to the member count of `name`, dropping the entry at zero.
+fn shift_len(lens: &mut redb::Table<&str, u64>, name: &str, delta: i64) -> Result<(), StoreError> {
+    let n = lens
+        .get(name)
+        .map_err(StoreError::corrupt)?
+        .map_or(0, |v| v.value());
+    let n = n.saturating_add_signed(delta);
+    if n == 0 {
+        lens.remove(name).map_err(StoreError::corrupt)?;
+    } else {
+        lens.insert(name, n).map_err(StoreError::corrupt)?;
+    }
+    Ok(())
+}
+
+fn index_len_of(
+    lens: &impl ReadableTable<&'static str, u64>,
+    name: &str,
+) -> Result<u64, StoreError> {
+    Ok(lens
+        .get(name)
+        .map_err(StoreError::corrupt)?
+        .map_or(0, |v| v.value()))
 }
 
 fn purge(db: &Database, now: i64) -> Result<usize, StoreError> {
@@ -132,6 +190,7 @@ fn apply(db: &Database, txn: Txn, now: i64) -> Result<(), StoreError> {
         let mut records = tx.open_table(RECORDS).map_err(StoreError::corrupt)?;
         let mut index = tx.open_table(INDEX).map_err(StoreError::corrupt)?;
         let mut expiry = tx.open_table(EXPIRY).map_err(StoreError::corrupt)?;
+        let mut lens = tx.open_table(INDEX_LEN).map_err(StoreError::corrupt)?;
         let live =
             |records: &redb::Table<&str, &[u8]>, key: &str| -> Result<Option<Header>, StoreError> {
                 match records.get(key).map_err(StoreError::corrupt)? {
@@ -146,6 +205,7 @@ fn apply(db: &Database, txn: Txn, now: i64) -> Result<(), StoreError> {
             let ok = match check {
                 Check::Absent(key) => live(&records, key)?.is_none(),
                 Check::Version(key, v) => live(&records, key)?.is_some_and(|h| h.version == *v),
+                Check::IndexLenBelow(i, max) => index_len_of(&lens, i)? < *max,
             };
             if !ok {
                 // Dropping `tx` without commit aborts it.
@@ -193,14 +253,22 @@ fn apply(db: &Database, txn: Txn, now: i64) -> Result<(), StoreError> {
                     }
                 }
                 Op::IndexAdd { index: i, member } => {
-                    index
+                    let was = index
                         .insert(index_key(&i, &member).as_str(), ())
-                        .map_err(StoreError::corrupt)?;
+                        .map_err(StoreError::corrupt)?
+                        .is_some();
+                    if !was {
+                        shift_len(&mut lens, &i, 1)?;
+                    }
                 }
                 Op::IndexRemove { index: i, member } => {
-                    index
+                    let was = index
                         .remove(index_key(&i, &member).as_str())
-                        .map_err(StoreError::corrupt)?;
+                        .map_err(StoreError::corrupt)?
+                        .is_some();
+                    if was {
+                        shift_len(&mut lens, &i, -1)?;
+                    }
                 }
             }
         }
@@ -269,6 +337,12 @@ impl Backend for EmbeddedBackend {
         Ok(out)
     }
 
+    async fn index_len(&self, index: &str) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read().map_err(StoreError::unavailable)?;
+        let lens = tx.open_table(INDEX_LEN).map_err(StoreError::corrupt)?;
+        index_len_of(&lens, index)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         self.db
             .begin_read()
@@ -278,5 +352,45 @@ impl Backend for EmbeddedBackend {
 
     fn kind(&self) -> &'static str {
         "embedded"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use fedgate_core::SystemClock;
+
+    /// A file written before index counts existed gets them when opened.
+    #[tokio::test]
+    async fn counts_are_rebuilt_for_older_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            {
+                let mut index = tx.open_table(INDEX).unwrap();
+                for m in ["a", "b", "c"] {
+                    index
+                        .insert(index_key("acct/x/users", m).as_str(), ())
+                        .unwrap();
+                }
+                index.insert(index_key("other", "z").as_str(), ()).unwrap();
+                tx.open_table(RECORDS).unwrap();
+                tx.open_table(EXPIRY).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let b = EmbeddedBackend::open(&path, Arc::new(SystemClock)).unwrap();
+        assert_eq!(b.index_len("acct/x/users").await.unwrap(), 3);
+        assert_eq!(b.index_len("other").await.unwrap(), 1);
+        b.commit(Txn::new().index_remove("acct/x/users", "a"))
+            .await
+            .unwrap();
+        drop(b);
+        // Counted once: reopening does not count again.
+        let b = EmbeddedBackend::open(&path, Arc::new(SystemClock)).unwrap();
+        assert_eq!(b.index_len("acct/x/users").await.unwrap(), 2);
     }
 }

@@ -102,6 +102,41 @@ impl Store {
         self.commit_unique(create_txn(e)?.merge(extra)).await
     }
 
+    /// [`Store::create_entity`] for at most `max` entities of kind `T` in the account:
+    /// [`StoreError::QuotaReached`] (nothing written) when `max` already exist. The count is
+    /// checked atomically with the insert (the name index's length), so concurrent creates
+    /// can never overshoot, and creates of different names never contend on a counter.
+    pub async fn create_entity_capped<T: Entity>(
+        &self,
+        e: &T,
+        extra: Txn,
+        max: u64,
+    ) -> Result<(), StoreError> {
+        let idx = index::<T>(e.account());
+        let txn = create_txn(e)?.check_index_len_below(&idx, max).merge(extra);
+        match self.backend().commit(txn).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict) => {
+                let taken = self
+                    .backend()
+                    .get(&name_key::<T>(e.account(), e.name()))
+                    .await?
+                    .is_some();
+                if !taken && self.backend().index_len(&idx).await? >= max {
+                    Err(StoreError::QuotaReached)
+                } else {
+                    Err(StoreError::AlreadyExists)
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// How many entities of kind `T` the account has (O(1)).
+    pub async fn count_entities<T: Entity>(&self, account: &AccountId) -> Result<u64, StoreError> {
+        self.backend().index_len(&index::<T>(account)).await
+    }
+
     pub async fn get_entity<T: Entity>(
         &self,
         account: &AccountId,

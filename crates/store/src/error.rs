@@ -6,6 +6,9 @@ pub enum StoreError {
     /// A create-if-absent found the record (or its unique name) already there.
     #[error("already exists")]
     AlreadyExists,
+    /// A create would take an index past its cap (an account-wide quota); nothing written.
+    #[error("quota reached")]
+    QuotaReached,
     /// The backend cannot be reached (Redis down, file unavailable): a 503, retryable.
     #[error("store unavailable: {0}")]
     Unavailable(String),

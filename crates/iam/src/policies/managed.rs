@@ -6,7 +6,9 @@ use super::attach::aws_usage;
 use super::{managed_document_error, page_by_key, validate_name, validate_path};
 use super::{validate_policy_arn, versions::require_customer};
 use crate::authz::{RequestContext, authorize, require};
-use crate::entity_rules::{merge_tags, remove_tags, validate_tag_keys, validate_tags};
+use crate::entity_rules::{
+    AccountQuota, merge_tags, remove_tags, validate_tag_keys, validate_tags,
+};
 use crate::policy_ref::{PolicyRef, policy_arn, resolve};
 use crate::{Iam, IamError};
 use fedgate_core::clock::iso8601;
@@ -149,8 +151,17 @@ pub async fn create_policy(
         boundary_usage_count: 0,
         tags: req.tags,
     };
-    match iam.store.create_entity(&policy, Txn::new()).await {
+    let quota = AccountQuota {
+        name: "PoliciesPerAccount",
+        max: iam.quotas.policies,
+    };
+    match iam
+        .store
+        .create_entity_capped(&policy, Txn::new(), quota.max)
+        .await
+    {
         Ok(()) => Ok(policy),
+        Err(StoreError::QuotaReached) => Err(quota.exceeded()),
         Err(StoreError::AlreadyExists) => Err(IamError::EntityAlreadyExists(format!(
             "A policy called {} already exists. Duplicate names are not allowed.",
             req.name
