@@ -56,6 +56,19 @@ fn invalid_token() -> ApiError {
     )
 }
 
+/// The signature check, over the body or over a payload hash given instead of it.
+fn verify(
+    req: &SignedRequest<'_>,
+    auth: &ParsedAuth,
+    key: &fedgate_sigv4::SigningKey,
+    payload_hash: Option<&str>,
+) -> Result<(), fedgate_sigv4::SigV4Error> {
+    match payload_hash {
+        Some(h) => fedgate_sigv4::verify_with_payload_hash(req, auth, key, h),
+        None => fedgate_sigv4::verify(req, auth, key),
+    }
+}
+
 impl Authenticator {
     /// `allowed_regions` empty = any region in the credential scope is accepted.
     /// `key_cache_ms` 0 = resolve the key in the store on every request.
@@ -154,6 +167,18 @@ impl Authenticator {
         auth: &ParsedAuth,
         service: &str,
     ) -> Result<Authenticated, ApiError> {
+        self.authenticate_forwarded(req, auth, service, None).await
+    }
+
+    /// [`Authenticator::authenticate`] for a request forwarded by another service, which may
+    /// send the body's SHA-256 (`payload_hash`) instead of the body.
+    pub async fn authenticate_forwarded(
+        &self,
+        req: &SignedRequest<'_>,
+        auth: &ParsedAuth,
+        service: &str,
+        payload_hash: Option<&str>,
+    ) -> Result<Authenticated, ApiError> {
         fedgate_sigv4::check_time(auth, self.iam.clock.now(), self.max_skew)?;
         let cred = &auth.credential;
         if cred.service != service {
@@ -172,7 +197,9 @@ impl Authenticator {
         }
         let id = AccessKeyId::parse(&cred.access_key_id).map_err(|_| invalid_token())?;
         if id.is_temporary() {
-            return self.authenticate_session(req, auth, &id, service).await;
+            return self
+                .authenticate_session(req, auth, &id, payload_hash)
+                .await;
         }
         // A session token sent with a long-term key is refused as AWS refuses it.
         if auth.security_token.is_some() {
@@ -184,7 +211,7 @@ impl Authenticator {
             let secret = resolved.open_secret(&self.iam)?;
             Ok::<_, ApiError>(fedgate_sigv4::signing_key_for_scope(secret.expose(), c))
         })?;
-        fedgate_sigv4::verify(req, auth, &key)?;
+        verify(req, auth, &key, payload_hash)?;
         self.note_use(&id, service, &cred.region).await;
         Ok(Authenticated {
             principal: resolved.principal.clone(),
@@ -202,7 +229,7 @@ impl Authenticator {
         req: &SignedRequest<'_>,
         auth: &ParsedAuth,
         id: &AccessKeyId,
-        _service: &str,
+        payload_hash: Option<&str>,
     ) -> Result<Authenticated, ApiError> {
         let cred = &auth.credential;
         let resolved =
@@ -212,7 +239,7 @@ impl Authenticator {
             let secret = resolved.open_secret(&self.iam)?;
             Ok::<_, ApiError>(fedgate_sigv4::signing_key_for_scope(secret.expose(), c))
         })?;
-        fedgate_sigv4::verify(req, auth, &key)?;
+        verify(req, auth, &key, payload_hash)?;
         Ok(Authenticated {
             principal: resolved.principal,
             region: cred.region.clone(),

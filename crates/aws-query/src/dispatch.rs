@@ -424,7 +424,7 @@ impl AuditCtx<'_> {
 }
 
 /// CloudTrail's `userIdentity` for a principal.
-fn identity(p: &Principal) -> serde_json::Value {
+pub(crate) fn identity(p: &Principal) -> serde_json::Value {
     serde_json::json!({
         "type": match p {
             Principal::Root { .. } => "Root",

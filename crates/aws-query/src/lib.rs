@@ -4,10 +4,12 @@
 //! the caller ([`auth`]); `Action`/`Version` select an IAM or STS operation ([`dispatch`]);
 //! results are written as XML in the AWS namespaces ([`xml`]) and every failure becomes the AWS
 //! error document with AWS's code and HTTP status ([`error`]) — the one place where library
-//! errors are mapped to AWS codes. Business rules live in `fedgate-iam` and `fedgate-sts`.
+//! errors are mapped to AWS codes. [`authorize`] is the JSON decision API other services
+//! call (`POST /authorize`), sharing the same authentication. Business rules live in `fedgate-iam` and `fedgate-sts`.
 
 pub mod actions;
 pub mod auth;
+pub mod authorize;
 pub mod dispatch;
 pub mod error;
 pub mod form;

@@ -28,7 +28,9 @@ use fedgate_store::model::{Group, Role, User};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+mod explain;
 mod session;
+pub use explain::{Explanation, explain};
 pub use session::session_policies;
 
 /// Why a session of a deleted role is denied.
@@ -205,6 +207,8 @@ struct Subject {
     loaded: PrincipalPolicies,
     session: Vec<LoadedPolicy>,
     context: Context,
+    /// The principal's tags as policies see them (aws:PrincipalTag), keys in their own case.
+    tags: Vec<(String, String)>,
 }
 
 impl Subject {
@@ -232,11 +236,17 @@ impl Subject {
                 for tag in &user.tags {
                     context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
                 }
+                let mut tags: Vec<(String, String)> = user
+                    .tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect();
                 if principal.is_temporary() {
                     let Some(s) = session::load(iam, principal, ctx).await? else {
                         return Ok(Err(session::GONE));
                     };
                     session::insert_session_keys(&mut context, &s);
+                    session::merge_tags(&mut tags, &s.details.tags);
                 }
                 Ok(Ok(Subject {
                     principal_arn,
@@ -244,6 +254,7 @@ impl Subject {
                     loaded,
                     session: vec![],
                     context,
+                    tags,
                 }))
             }
             Principal::AssumedRole { .. } => {
@@ -298,9 +309,36 @@ fn evaluate_set<'a>(
     loaded: &PrincipalPolicies,
     session: &[LoadedPolicy],
     resource_policy: Option<&LoadedPolicy>,
-    mut req: Request<'a>,
+    req: Request<'a>,
     account: &'a AccountId,
 ) -> (Decision, bool) {
+    let (decision, req) = evaluate_full(loaded, session, resource_policy, req, account);
+    match decision.effect {
+        Effect::Allow => (Decision::Allow, false),
+        Effect::ExplicitDeny | Effect::ImplicitDeny => {
+            let message = access_denied_message(&decision, &req).unwrap_or_else(|| {
+                format!(
+                    "User: {} is not authorized to perform: {}",
+                    req.principal_arn, req.action
+                )
+            });
+            (
+                Decision::Deny(message),
+                decision.effect == Effect::ExplicitDeny,
+            )
+        }
+    }
+}
+
+/// The engine's whole answer (matched statements included) over a principal's policy set,
+/// with the request as evaluated.
+fn evaluate_full<'a>(
+    loaded: &PrincipalPolicies,
+    session: &[LoadedPolicy],
+    resource_policy: Option<&LoadedPolicy>,
+    mut req: Request<'a>,
+    account: &'a AccountId,
+) -> (fedgate_policy::Decision, Request<'a>) {
     let set = PolicySet {
         identity: loaded
             .identity
@@ -323,21 +361,7 @@ fn evaluate_set<'a>(
         req = req.with_resource_account(account.as_str());
     }
     let decision = evaluate(&set, &req);
-    match decision.effect {
-        Effect::Allow => (Decision::Allow, false),
-        Effect::ExplicitDeny | Effect::ImplicitDeny => {
-            let message = access_denied_message(&decision, &req).unwrap_or_else(|| {
-                format!(
-                    "User: {} is not authorized to perform: {}",
-                    req.principal_arn, req.action
-                )
-            });
-            (
-                Decision::Deny(message),
-                decision.effect == Effect::ExplicitDeny,
-            )
-        }
-    }
+    (decision, req)
 }
 
 /// One policy of a principal, compiled, with the label its statements are reported under

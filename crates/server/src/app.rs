@@ -173,6 +173,10 @@ impl App {
                 "/",
                 get(fedgate_aws_query::handle).post(fedgate_aws_query::handle),
             )
+            .route(
+                "/authorize",
+                axum::routing::post(fedgate_aws_query::authorize::handle),
+            )
             .with_state(self.api.clone())
             .layer(axum::middleware::from_fn_with_state(
                 self.metrics.clone(),

@@ -35,7 +35,7 @@ pub use error::SigV4Error;
 pub use parse::{ALGORITHM, Credential, MAX_PRESIGN_EXPIRES, ParsedAuth, parse};
 pub use signing_key::{SigningKey, signing_key, signing_key_for_scope};
 pub use string_to_sign::string_to_sign;
-pub use verify::verify;
+pub use verify::{verify, verify_with_payload_hash};
 
 /// The parts of an HTTP request that SigV4 covers. For HTTP/2 the caller must put the
 /// `:authority` into a `host` header: SigV4 signs `host`.

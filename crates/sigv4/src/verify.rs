@@ -48,6 +48,50 @@ pub fn verify(
     key: &SigningKey,
 ) -> Result<(), SigV4Error> {
     let hashes = payload_hashes(req, auth)?;
+    verify_hashes(req, auth, key, &hashes)
+}
+
+/// [`verify`] for a request whose body is not at hand, only its hex SHA-256 `payload_hash`
+/// as vouched for by whoever forwards the request (e.g. a service asking fedgate whether
+/// its caller may act). An `x-amz-content-sha256` header, when signed, must agree with it
+/// (or be `UNSIGNED-PAYLOAD`, which the signer then used). `req.body` is ignored.
+pub fn verify_with_payload_hash(
+    req: &SignedRequest<'_>,
+    auth: &ParsedAuth,
+    key: &SigningKey,
+    payload_hash: &str,
+) -> Result<(), SigV4Error> {
+    let valid_hex = payload_hash.len() == 64 && payload_hash.bytes().all(|b| b.is_ascii_hexdigit());
+    if !valid_hex {
+        return Err(SigV4Error::ContentSha256Mismatch);
+    }
+    let mut values = req.headers.get_all("x-amz-content-sha256").iter();
+    let hashes = match (values.next(), values.next()) {
+        (Some(_), Some(_)) => return Err(SigV4Error::ContentSha256Mismatch),
+        (Some(v), None) => {
+            let v = v.to_str().map_err(|_| SigV4Error::ContentSha256Mismatch)?;
+            if v == UNSIGNED_PAYLOAD {
+                vec![UNSIGNED_PAYLOAD.to_owned()]
+            } else if v.eq_ignore_ascii_case(payload_hash) {
+                vec![v.to_owned()]
+            } else {
+                return Err(SigV4Error::ContentSha256Mismatch);
+            }
+        }
+        (None, _) if auth.presigned && payload_hash.eq_ignore_ascii_case(EMPTY_SHA256) => {
+            vec![EMPTY_SHA256.to_owned(), UNSIGNED_PAYLOAD.to_owned()]
+        }
+        (None, _) => vec![payload_hash.to_ascii_lowercase()],
+    };
+    verify_hashes(req, auth, key, &hashes)
+}
+
+fn verify_hashes(
+    req: &SignedRequest<'_>,
+    auth: &ParsedAuth,
+    key: &SigningKey,
+    hashes: &[String],
+) -> Result<(), SigV4Error> {
     let Some(first) = hashes.first() else {
         return Err(SigV4Error::SignatureMismatch);
     };
@@ -55,7 +99,7 @@ pub fn verify(
     let mut creq = canonical_request(req, auth, first)?;
     let prefix_len = creq.len() - first.len();
     let mut ok = subtle::Choice::from(0u8);
-    for hash in &hashes {
+    for hash in hashes {
         creq.truncate(prefix_len);
         creq.push_str(hash);
         let expected = sign(key, &string_to_sign(auth, &creq));

@@ -69,6 +69,14 @@ pub(super) fn insert_session_keys(context: &mut Context, s: &Session) {
     }
 }
 
+/// Session tags override the principal's own tags of the same key (case-insensitively).
+pub(super) fn merge_tags(tags: &mut Vec<(String, String)>, session: &[fedgate_store::model::Tag]) {
+    for t in session {
+        tags.retain(|(k, _)| !k.eq_ignore_ascii_case(&t.key));
+        tags.push((t.key.clone(), t.value.clone()));
+    }
+}
+
 /// `Some(reason)` when `GetSessionToken` credentials may not call `action` at all.
 pub(super) async fn session_token_refusal(
     iam: &Iam,
@@ -134,12 +142,19 @@ pub(super) async fn assumed_role_subject(
         context.insert(&format!("aws:PrincipalTag/{}", tag.key), tag.value.as_str());
     }
     insert_session_keys(&mut context, &session);
+    let mut tags: Vec<(String, String)> = role
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
+    merge_tags(&mut tags, &session.details.tags);
     Ok(Ok(Subject {
         principal_arn: principal.arn().to_string(),
         role_arn: Some(role_arn),
         loaded,
         session: session_policies,
         context,
+        tags,
     }))
 }
 

@@ -1,0 +1,137 @@
+//! The authorization decision with its reasons, for services that ask fedgate whether their
+//! caller may act (`POST /authorize`): the same rules as [`super::decide`] — GetCallerIdentity
+//! always allowed, root in its own account, session-token limits, identity ∩ boundary ∩
+//! session policies, an optional resource-based policy — but answering which statements
+//! matched, why a denial happened, and the principal's tags.
+
+use super::{
+    ActionKeys, LoadedPolicy, RequestContext, Subject, evaluate_full, insert_action_keys,
+    is_aws_managed_policy, resource_account, session,
+};
+use crate::{Iam, IamError};
+use fedgate_core::Principal;
+use fedgate_policy::{Effect, MatchedStatement, Request, access_denied_message};
+
+/// A decision and how it was reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub allowed: bool,
+    /// Denied by a `Deny` statement (or by a rule as strong: a session that may not call the
+    /// action at all, a deleted principal).
+    pub explicit_deny: bool,
+    /// For a denial, AWS's message naming principal, action and resource and the reason.
+    pub message: Option<String>,
+    /// A short machine-readable reason: `allowed`, `explicit_deny`, `no_allow`,
+    /// `no_allow_in_boundary`, `no_allow_in_session_policy`, `root_own_account`,
+    /// `root_other_account`, `always_allowed`, `principal_unusable`.
+    pub reason: &'static str,
+    pub matched: Vec<MatchedStatement>,
+    /// The principal's tags (a session's tags over the user's or role's), as `aws:PrincipalTag`.
+    pub tags: Vec<(String, String)>,
+}
+
+impl Explanation {
+    fn fixed(allowed: bool, explicit: bool, reason: &'static str, message: Option<String>) -> Self {
+        Explanation {
+            allowed,
+            explicit_deny: explicit,
+            message,
+            reason,
+            matched: vec![],
+            tags: vec![],
+        }
+    }
+}
+
+/// Decides `action` on `resource` for `principal`, with the action's condition keys and an
+/// optional resource-based policy, and says why.
+pub async fn explain(
+    iam: &Iam,
+    principal: &Principal,
+    action: &str,
+    resource: &str,
+    ctx: &RequestContext,
+    keys: &ActionKeys,
+    resource_policy: Option<&LoadedPolicy>,
+) -> Result<Explanation, IamError> {
+    if action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
+        return Ok(Explanation::fixed(true, false, "always_allowed", None));
+    }
+    let principal_arn = principal.arn().to_string();
+    let denied = |reason: &str| {
+        Some(format!(
+            "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}"
+        ))
+    };
+    if let Some(why) = session::session_token_refusal(iam, principal, action, ctx).await? {
+        return Ok(Explanation::fixed(
+            false,
+            true,
+            "principal_unusable",
+            denied(why),
+        ));
+    }
+    if let Principal::Root { account, .. } = principal {
+        let own = resource_account(resource)
+            .is_none_or(|a| a == account.as_str() || is_aws_managed_policy(resource));
+        return Ok(if own {
+            Explanation::fixed(true, false, "root_own_account", None)
+        } else {
+            Explanation::fixed(
+                false,
+                false,
+                "root_other_account",
+                denied("because no resource-based policy allows the action"),
+            )
+        });
+    }
+    let mut subject: Subject = match Subject::load(iam, principal, ctx).await? {
+        Ok(s) => s,
+        Err(why) => {
+            return Ok(Explanation::fixed(
+                false,
+                true,
+                "principal_unusable",
+                denied(why),
+            ));
+        }
+    };
+    insert_action_keys(&mut subject.context, keys);
+    let mut req = Request::new(&subject.principal_arn, action, resource, &subject.context);
+    req.session_role_arn = subject.role_arn.as_deref();
+    let (decision, req) = evaluate_full(
+        &subject.loaded,
+        &subject.session,
+        resource_policy,
+        req,
+        principal.account(),
+    );
+    let allowed = decision.effect == Effect::Allow;
+    let reason = match (decision.effect, decision.denied_by) {
+        (Effect::Allow, _) => "allowed",
+        (Effect::ExplicitDeny, _) => "explicit_deny",
+        (Effect::ImplicitDeny, Some(fedgate_policy::PolicyType::Boundary)) => {
+            "no_allow_in_boundary"
+        }
+        (Effect::ImplicitDeny, Some(fedgate_policy::PolicyType::Session)) => {
+            "no_allow_in_session_policy"
+        }
+        (Effect::ImplicitDeny, _) => "no_allow",
+    };
+    let message = (!allowed).then(|| {
+        access_denied_message(&decision, &req).unwrap_or_else(|| {
+            format!(
+                "User: {} is not authorized to perform: {}",
+                req.principal_arn, req.action
+            )
+        })
+    });
+    Ok(Explanation {
+        allowed,
+        explicit_deny: decision.effect == Effect::ExplicitDeny,
+        message,
+        reason,
+        matched: decision.matched,
+        tags: std::mem::take(&mut subject.tags),
+    })
+}
