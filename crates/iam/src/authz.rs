@@ -14,7 +14,10 @@
 //!
 //! - Temporary credentials ([`session`]): an assumed-role session is decided over its role's
 //!   current policies within the role's boundary and the session policies; a
-//!   `GetSessionToken` session like its user (or root), with the session's MFA and issue time.
+//!   `GetSessionToken` session like its user (or root), with the session's MFA and issue time;
+//!   a federated user session ([`federated`]) over its user's policies and boundary
+//!   intersected with its session policies (none passed: no permissions), never for IAM or
+//!   STS actions but `GetCallerIdentity`.
 
 use crate::policies::{Holder, HolderKind};
 use crate::policy_ref::{PolicyRef, resolve};
@@ -28,6 +31,7 @@ use fedgate_store::model::{Group, Role, User};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+pub mod federated;
 mod session;
 pub use session::session_policies;
 
@@ -248,6 +252,9 @@ impl Subject {
             }
             Principal::AssumedRole { .. } => {
                 session::assumed_role_subject(iam, principal, ctx).await
+            }
+            Principal::FederatedUser { .. } => {
+                federated::federated_user_subject(iam, principal, ctx).await
             }
         }
     }
