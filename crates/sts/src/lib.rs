@@ -8,13 +8,16 @@
 //! `DecodeAuthorizationMessage`, the `AssumeRoleWith*` federation actions.
 
 pub mod assume_role;
+pub mod decode_authorization_message;
 mod error;
 pub mod get_access_key_info;
 pub mod get_caller_identity;
+pub mod get_federation_token;
 pub mod get_session_token;
 pub mod issue;
 pub mod params;
 pub mod resolve;
 pub mod token;
 
+pub use decode_authorization_message::{DenialDetails, StatementDescription, encode_denial};
 pub use error::StsError;
