@@ -211,6 +211,7 @@ async fn decisions(h: &Harness) {
         .filter_map(|m| m["sid"].as_str())
         .collect();
     assert_eq!(sids, ["Read"]);
+    assert!(a.get("encodedMessage").is_none());
 
     // Explicit deny names the statement; implicit deny has none.
     let q = question(
@@ -232,6 +233,23 @@ async fn decisions(h: &Harness) {
     assert!(
         a["message"].as_str().unwrap().contains("explicit deny"),
         "{a}"
+    );
+    // The denial is sealed for DecodeAuthorizationMessage in the caller's account.
+    let (k, s) = h.admin_key();
+    let decoded = h
+        .sts(&k, &s)
+        .decode_authorization_message()
+        .encoded_message(a["encodedMessage"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let decoded: Value = serde_json::from_str(decoded.decoded_message().unwrap()).unwrap();
+    assert_eq!(decoded["allowed"], false);
+    assert_eq!(decoded["explicitDeny"], true);
+    assert_eq!(decoded["context"]["action"], "orders:GetOrder");
+    assert_eq!(
+        decoded["context"]["resource"],
+        "arn:aws:orders:::shop/secret-1"
     );
     let q = question(forwarded(&alice, "/x", ""), "orders:DeleteOrder", "*");
     let (_, a) = ask(h, &asker, &q).await;

@@ -10,7 +10,8 @@
 //! and must be allowed `fedgate:Authorize` by its policies: knowing whether someone may act
 //! is itself a permission. A caller whose credentials fail is answered `Deny` with the AWS
 //! error code the service should return to it (HTTP 200: the asking service asked well);
-//! a malformed question is a 400 JSON error `{"__type","message"}`.
+//! a malformed question is a 400 JSON error `{"__type","message"}`. A denial carries an
+//! `encodedMessage` that the caller's account can read with `sts:DecodeAuthorizationMessage`.
 //!
 //! Not covered: S3's single-encoded paths and chunked payloads (fedgate-sigv4 verifies the
 //! canonical form of every non-S3 service), SigV4a.
@@ -311,7 +312,39 @@ async fn process(
         peer,
         rid,
     );
-    Ok(answer(&caller, &ex))
+    let mut out = answer(&caller, &ex);
+    if !ex.allowed
+        && let Some(obj) = out.as_object_mut()
+    {
+        obj.insert(
+            "encodedMessage".into(),
+            Value::String(encoded_denial(api, &caller.principal, &q, &keys, &ex)),
+        );
+    }
+    Ok(out)
+}
+
+/// The denial sealed for `sts:DecodeAuthorizationMessage` (only the caller's account can read
+/// it, with that permission), as AWS services put one in their AccessDenied messages.
+fn encoded_denial(
+    api: &QueryApi,
+    caller: &Principal,
+    q: &AuthorizeRequest,
+    keys: &[(String, Vec<String>)],
+    ex: &Explanation,
+) -> String {
+    let mut d = fedgate_sts::DenialDetails::for_principal(caller, &q.action, &q.resource);
+    d.explicit_deny = ex.explicit_deny;
+    d.matched_statements = ex
+        .matched
+        .iter()
+        .map(|m| fedgate_sts::StatementDescription::from_matched(m, &d.principal_id))
+        .collect();
+    d.context = keys.to_vec();
+    if let Some(ip) = &q.source_ip {
+        d.context.push(("aws:SourceIp".into(), vec![ip.clone()]));
+    }
+    fedgate_sts::encode_denial(&api.iam, &d)
 }
 
 fn validate(q: &AuthorizeRequest) -> Result<(), ApiError> {

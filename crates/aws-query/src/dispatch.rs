@@ -430,6 +430,7 @@ pub(crate) fn identity(p: &Principal) -> serde_json::Value {
             Principal::Root { .. } => "Root",
             Principal::User { .. } => "IAMUser",
             Principal::AssumedRole { .. } => "AssumedRole",
+            Principal::FederatedUser { .. } => "FederatedUser",
         },
         "principalId": p.user_id(),
         "arn": p.arn().to_string(),

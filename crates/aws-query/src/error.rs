@@ -185,6 +185,11 @@ impl From<fedgate_sts::StsError> for ApiError {
                 "ExpiredToken",
                 "The security token included in the request is expired",
             ),
+            E::InvalidAuthorizationMessage => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidAuthorizationMessageException",
+                "The encoded authorization message is invalid.",
+            ),
         }
     }
 }

@@ -14,7 +14,10 @@
 //!
 //! - Temporary credentials ([`session`]): an assumed-role session is decided over its role's
 //!   current policies within the role's boundary and the session policies; a
-//!   `GetSessionToken` session like its user (or root), with the session's MFA and issue time.
+//!   `GetSessionToken` session like its user (or root), with the session's MFA and issue time;
+//!   a federated user session ([`federated`]) over its user's policies and boundary
+//!   intersected with its session policies (none passed: no permissions), never for IAM or
+//!   STS actions but `GetCallerIdentity`.
 
 use crate::policies::{Holder, HolderKind};
 use crate::policy_ref::{PolicyRef, resolve};
@@ -29,6 +32,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 mod explain;
+pub mod federated;
 mod session;
 pub use explain::{Explanation, explain};
 pub use session::session_policies;
@@ -259,6 +263,9 @@ impl Subject {
             }
             Principal::AssumedRole { .. } => {
                 session::assumed_role_subject(iam, principal, ctx).await
+            }
+            Principal::FederatedUser { .. } => {
+                federated::federated_user_subject(iam, principal, ctx).await
             }
         }
     }

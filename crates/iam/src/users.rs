@@ -52,7 +52,7 @@ pub async fn get_user(
             n.to_owned()
         }
         (None, Principal::User { name, .. }) => name.clone(),
-        (None, Principal::AssumedRole { .. }) => {
+        (None, Principal::AssumedRole { .. } | Principal::FederatedUser { .. }) => {
             return Err(IamError::Validation(
                 "Must specify userName when calling with non-User credentials".into(),
             ));

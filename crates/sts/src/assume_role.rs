@@ -336,7 +336,7 @@ pub(crate) async fn verify_mfa(
             user_id: user_id.clone(),
             user_name: name.clone(),
         },
-        Principal::AssumedRole { .. } => {
+        Principal::AssumedRole { .. } | Principal::FederatedUser { .. } => {
             return Err(access_denied(
                 "MultiFactorAuthentication failed with invalid MFA one time pass code.",
             ));

@@ -16,6 +16,10 @@ pub enum StsError {
     /// An authentic session token past its expiry. HTTP 400.
     #[error("The security token included in the request is expired")]
     ExpiredToken,
+    /// An `EncodedMessage` that does not open: tampered, truncated, garbled, or sealed by
+    /// another gateway. HTTP 400 (`InvalidAuthorizationMessageException`).
+    #[error("The encoded authorization message is invalid.")]
+    InvalidAuthorizationMessage,
 }
 
 impl From<fedgate_store::StoreError> for StsError {

@@ -50,7 +50,7 @@ pub async fn get_session_token(
         Principal::User { user_id, .. } => {
             (req.duration_seconds.unwrap_or(43_200), user_id.clone())
         }
-        Principal::AssumedRole { .. } => {
+        Principal::AssumedRole { .. } | Principal::FederatedUser { .. } => {
             return Err(access_denied(
                 "Cannot call GetSessionToken with session credentials",
             ));

@@ -19,6 +19,11 @@ fn is_name_char(c: char) -> bool {
 
 /// `RoleSessionName` (and `SourceIdentity`): 2–64 characters of `[\w+=,.@-]`.
 pub fn validate_name(value: &str, field: &str) -> Result<(), StsError> {
+    validate_name_within(value, field, 64)
+}
+
+/// 2–`max` characters of `[\w+=,.@-]` (`GetFederationToken`'s `Name`: at most 32).
+pub fn validate_name_within(value: &str, field: &str, max: usize) -> Result<(), StsError> {
     let n = value.chars().count();
     if n < 2 {
         return Err(constraint(
@@ -27,11 +32,11 @@ pub fn validate_name(value: &str, field: &str) -> Result<(), StsError> {
             "Member must have length greater than or equal to 2",
         ));
     }
-    if n > 64 {
+    if n > max {
         return Err(constraint(
             value,
             field,
-            "Member must have length less than or equal to 64",
+            &format!("Member must have length less than or equal to {max}"),
         ));
     }
     if !value.chars().all(is_name_char) {
@@ -228,6 +233,8 @@ mod tests {
         assert!(validate_name(&"a".repeat(65), "roleSessionName").is_err());
         assert!(validate_name("no spaces", "roleSessionName").is_err());
         assert!(validate_source_identity("aws:x1").is_err());
+        assert!(validate_name_within(&"a".repeat(32), "name", 32).is_ok());
+        assert!(validate_name_within(&"a".repeat(33), "name", 32).is_err());
     }
 
     #[test]

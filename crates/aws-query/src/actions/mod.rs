@@ -25,6 +25,7 @@ pub mod simulate_custom_policy;
 pub mod simulate_principal_policy;
 pub mod sts_access_key_info;
 pub mod sts_assume_role;
+pub mod sts_federation;
 pub mod users;
 
 use crate::auth::Authenticator;
@@ -124,6 +125,18 @@ const STS: &[ActionDef] = &[
         sts_assume_role::get_session_token_run
     ),
     action!("GetAccessKeyInfo", Sts, Read, sts_access_key_info::run),
+    action!(
+        "GetFederationToken",
+        Sts,
+        Write,
+        sts_federation::get_federation_token_run
+    ),
+    action!(
+        "DecodeAuthorizationMessage",
+        Sts,
+        Read,
+        sts_federation::decode_authorization_message_run
+    ),
 ];
 
 /// Every action table.

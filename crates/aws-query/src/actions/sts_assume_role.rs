@@ -23,13 +23,22 @@ pub fn int_param(params: &Params, name: &str, field: &str) -> Result<Option<i64>
         .transpose()
 }
 
-fn credentials(x: &mut Xml, c: &Credentials) {
+/// The `Credentials` element of a minting action's result.
+pub(crate) fn credentials(x: &mut Xml, c: &Credentials) {
     x.open("Credentials")
         .elem("AccessKeyId", c.access_key_id.as_str())
         .elem("SecretAccessKey", c.secret_access_key.expose())
         .elem("SessionToken", c.session_token.expose())
         .elem("Expiration", &c.expiration)
         .close("Credentials");
+}
+
+/// `PolicyArns.member.N.arn`.
+pub(crate) fn policy_arns(p: &Params) -> Vec<String> {
+    (1..)
+        .map_while(|i| p.get(&format!("PolicyArns.member.{i}.arn")))
+        .map(str::to_owned)
+        .collect()
 }
 
 pub async fn run(c: &Call<'_>) -> Result<String, ApiError> {
@@ -42,10 +51,7 @@ pub async fn run(c: &Call<'_>) -> Result<String, ApiError> {
         serial_number: p.get("SerialNumber").map(str::to_owned),
         token_code: p.get("TokenCode").map(str::to_owned),
         policy: p.get("Policy").map(str::to_owned),
-        policy_arns: (1..)
-            .map_while(|i| p.get(&format!("PolicyArns.member.{i}.arn")))
-            .map(str::to_owned)
-            .collect(),
+        policy_arns: policy_arns(p),
         tags: super::shapes::tag_params(p),
         transitive_tag_keys: member_list(p, "TransitiveTagKeys")
             .into_iter()

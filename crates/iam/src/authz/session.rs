@@ -77,14 +77,22 @@ pub(super) fn merge_tags(tags: &mut Vec<(String, String)>, session: &[fedgate_st
     }
 }
 
-/// `Some(reason)` when `GetSessionToken` credentials may not call `action` at all.
+/// `Some(reason)` when `GetSessionToken` credentials (or a federated user session, see
+/// [`super::federated`]) may not call `action` at all.
 pub(super) async fn session_token_refusal(
     iam: &Iam,
     principal: &Principal,
     action: &str,
     ctx: &super::RequestContext,
 ) -> Result<Option<&'static str>, IamError> {
-    if matches!(principal, Principal::AssumedRole { .. }) || !principal.is_temporary() {
+    if let Some(why) = super::federated::refusal(principal, action) {
+        return Ok(Some(why));
+    }
+    if matches!(
+        principal,
+        Principal::AssumedRole { .. } | Principal::FederatedUser { .. }
+    ) || !principal.is_temporary()
+    {
         return Ok(None);
     }
     let Some(s) = load(iam, principal, ctx).await? else {
