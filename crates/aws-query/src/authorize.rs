@@ -520,7 +520,7 @@ fn audit(
     ev.source_ip_address = peer.map(|p| p.to_string()).unwrap_or_default();
     ev.request_id = rid.to_owned();
     ev.event_id = rid.to_owned();
-    ev.user_identity = crate::dispatch::identity(asker);
+    ev.user_identity = crate::audit::identity(asker);
     ev.recipient_account_id = Some(asker.account().to_string());
     ev.request_parameters = match q {
         Some(q) => json!({

@@ -1,6 +1,7 @@
 //! `Action`/`Version` dispatch for IAM and STS on one endpoint.
 
 use crate::actions;
+use crate::audit::AuditCtx;
 use crate::auth::{Authenticated, Authenticator};
 use crate::error::ApiError;
 use crate::form::Params;
@@ -8,9 +9,7 @@ use crate::xml::{IAM_NS, STS_NS, response};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
-use fedgate_core::Principal;
-use fedgate_core::audit::{AuditEvent, AuditSink};
-use fedgate_core::clock::iso8601;
+use fedgate_core::audit::AuditSink;
 use fedgate_iam::Iam;
 use fedgate_iam::authz::RequestContext;
 use fedgate_sigv4::SignedRequest;
@@ -343,100 +342,6 @@ async fn process(
             (Err(e), ns, action)
         }
     }
-}
-
-struct AuditCtx<'a> {
-    api: &'a QueryApi,
-    service: Service,
-    action: &'static str,
-    peer: Option<std::net::IpAddr>,
-    user_agent: Option<String>,
-    rid: &'a str,
-}
-
-/// Request parameters never written to the audit log (secrets and one-time codes).
-fn is_secret_param(name: &str) -> bool {
-    const SECRET: &[&str] = &[
-        "Password",
-        "OldPassword",
-        "NewPassword",
-        "AuthenticationCode1",
-        "AuthenticationCode2",
-        "TokenCode",
-        "SAMLAssertion",
-        "WebIdentityToken",
-        "SessionToken",
-    ];
-    SECRET.contains(&name) || name.contains("Secret")
-}
-
-impl AuditCtx<'_> {
-    /// One CloudTrail-shaped event for a successful change: who, what, and the request's
-    /// parameters with secrets removed (no response elements: they may hold secrets).
-    fn changed(&self, principal: &Principal, params: &Params) {
-        let mut ev = AuditEvent::new(
-            iso8601(self.api.iam.clock.now()),
-            &format!("{}.amazonaws.com", self.service.prefix()),
-            self.action,
-        );
-        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
-        ev.user_agent = self.user_agent.clone();
-        ev.request_id = self.rid.to_owned();
-        ev.event_id = self.rid.to_owned();
-        ev.user_identity = identity(principal);
-        let mut request = serde_json::Map::new();
-        for (k, v) in params.iter() {
-            if matches!(k, "Action" | "Version") || k.starts_with("X-Amz-") {
-                continue;
-            }
-            let value = if is_secret_param(k) {
-                serde_json::Value::String("HIDDEN_DUE_TO_SECURITY_REASONS".into())
-            } else {
-                serde_json::Value::String(v.to_owned())
-            };
-            request.insert(k.to_owned(), value);
-        }
-        ev.request_parameters = serde_json::Value::Object(request);
-        ev.recipient_account_id = Some(principal.account().to_string());
-        self.api.audit.emit(&ev);
-    }
-
-    /// One CloudTrail-shaped event for a refused request (no parameters, no secrets).
-    fn denied(&self, principal: Option<&Principal>, key_id: Option<&str>, e: &ApiError) {
-        let mut ev = AuditEvent::new(
-            iso8601(self.api.iam.clock.now()),
-            &format!("{}.amazonaws.com", self.service.prefix()),
-            self.action,
-        );
-        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
-        ev.user_agent = self.user_agent.clone();
-        ev.request_id = self.rid.to_owned();
-        ev.event_id = self.rid.to_owned();
-        ev.error_code = Some(e.code.to_owned());
-        ev.error_message = Some(e.message.clone());
-        ev.user_identity = match principal {
-            Some(p) => identity(p),
-            None => serde_json::json!({ "type": "Unknown", "accessKeyId": key_id }),
-        };
-        ev.recipient_account_id = principal.map(|p| p.account().to_string());
-        self.api.audit.emit(&ev);
-    }
-}
-
-/// CloudTrail's `userIdentity` for a principal.
-pub(crate) fn identity(p: &Principal) -> serde_json::Value {
-    serde_json::json!({
-        "type": match p {
-            Principal::Root { .. } => "Root",
-            Principal::User { .. } => "IAMUser",
-            Principal::AssumedRole { .. } => "AssumedRole",
-            Principal::FederatedUser { .. } => "FederatedUser",
-        },
-        "principalId": p.user_id(),
-        "arn": p.arn().to_string(),
-        "accountId": p.account().as_str(),
-        "accessKeyId": p.access_key_id().map(|k| k.as_str()),
-    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! call (`POST /authorize`), sharing the same authentication. Business rules live in `fedgate-iam` and `fedgate-sts`.
 
 pub mod actions;
+mod audit;
 pub mod auth;
 pub mod authorize;
 pub mod dispatch;
