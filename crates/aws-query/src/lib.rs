@@ -14,6 +14,7 @@ pub mod authorize;
 pub mod dispatch;
 pub mod error;
 pub mod form;
+pub mod throttle;
 pub mod xml;
 
 pub use dispatch::{QueryApi, QueryApiConfig, handle};
