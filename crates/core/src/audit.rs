@@ -12,6 +12,8 @@ pub struct AuditEvent {
     pub event_source: String,
     pub event_name: String,
     pub aws_region: String,
+    /// CloudTrail spells it `sourceIPAddress`, not camelCase.
+    #[serde(rename = "sourceIPAddress")]
     pub source_ip_address: String,
     pub user_agent: Option<String>,
     pub user_identity: Value,
@@ -19,6 +21,10 @@ pub struct AuditEvent {
     pub response_elements: Value,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// CloudTrail's `additionalEventData`: what the event needs beyond the request and
+    /// response (omitted when empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional_event_data: Option<Value>,
     #[serde(rename = "requestID")]
     pub request_id: String,
     #[serde(rename = "eventID")]
@@ -43,6 +49,7 @@ impl AuditEvent {
             response_elements: Value::Null,
             error_code: None,
             error_message: None,
+            additional_event_data: None,
             request_id: String::new(),
             event_id: String::new(),
             event_type: "AwsApiCall",
