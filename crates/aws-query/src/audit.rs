@@ -1,10 +1,12 @@
 //! Audit events of the Query API: one CloudTrail-shaped event per successful change or
 //! credential issuance and per denial, with secrets removed.
 
+use crate::actions::AuditDetail;
 use crate::dispatch::QueryApi;
 use crate::dispatch::Service;
 use crate::error::ApiError;
 use crate::form::Params;
+use crate::throttle::Scope;
 use fedgate_core::Principal;
 use fedgate_core::audit::AuditEvent;
 use fedgate_core::clock::iso8601;
@@ -35,9 +37,16 @@ fn is_secret_param(name: &str) -> bool {
 }
 
 impl AuditCtx<'_> {
-    /// One CloudTrail-shaped event for a successful change: who, what, and the request's
-    /// parameters with secrets removed (no response elements: they may hold secrets).
-    pub(crate) fn changed(&self, principal: &Principal, params: &Params) {
+    /// One CloudTrail-shaped event for a successful change or credential issuance: who, what,
+    /// and either the handler's [`AuditDetail`] (typed request parameters and response
+    /// elements, never a secret) or else the request's parameters with secrets removed and
+    /// no response elements (they may hold secrets).
+    pub(crate) fn changed(
+        &self,
+        principal: &Principal,
+        params: &Params,
+        detail: Option<AuditDetail>,
+    ) {
         let mut ev = AuditEvent::new(
             iso8601(self.api.iam.clock.now()),
             &format!("{}.amazonaws.com", self.service.prefix()),
@@ -48,6 +57,13 @@ impl AuditCtx<'_> {
         ev.request_id = self.rid.to_owned();
         ev.event_id = self.rid.to_owned();
         ev.user_identity = identity(principal);
+        ev.recipient_account_id = Some(principal.account().to_string());
+        if let Some(d) = detail {
+            ev.request_parameters = d.request_parameters;
+            ev.response_elements = d.response_elements;
+            self.api.audit.emit(&ev);
+            return;
+        }
         let mut request = serde_json::Map::new();
         for (k, v) in params.iter() {
             if matches!(k, "Action" | "Version") || k.starts_with("X-Amz-") {
@@ -61,12 +77,41 @@ impl AuditCtx<'_> {
             request.insert(k.to_owned(), value);
         }
         ev.request_parameters = serde_json::Value::Object(request);
-        ev.recipient_account_id = Some(principal.account().to_string());
         self.api.audit.emit(&ev);
+    }
+
+    /// The denial of a request over its rate: which limit refused it, and how many refusals
+    /// of the same bucket went unaudited since its last audited one.
+    pub(crate) fn throttled(
+        &self,
+        principal: Option<&Principal>,
+        key_id: Option<&str>,
+        scope: Scope,
+        unaudited: u64,
+    ) {
+        self.emit_denied(
+            principal,
+            key_id,
+            &ApiError::throttled(),
+            Some(serde_json::json!({
+                "throttle": scope.as_str(),
+                "refusalsNotAudited": unaudited,
+            })),
+        );
     }
 
     /// One CloudTrail-shaped event for a refused request (no parameters, no secrets).
     pub(crate) fn denied(&self, principal: Option<&Principal>, key_id: Option<&str>, e: &ApiError) {
+        self.emit_denied(principal, key_id, e, None);
+    }
+
+    fn emit_denied(
+        &self,
+        principal: Option<&Principal>,
+        key_id: Option<&str>,
+        e: &ApiError,
+        additional: Option<serde_json::Value>,
+    ) {
         let mut ev = AuditEvent::new(
             iso8601(self.api.iam.clock.now()),
             &format!("{}.amazonaws.com", self.service.prefix()),
@@ -78,6 +123,7 @@ impl AuditCtx<'_> {
         ev.event_id = self.rid.to_owned();
         ev.error_code = Some(e.code.to_owned());
         ev.error_message = Some(e.message.clone());
+        ev.additional_event_data = additional;
         ev.user_identity = match principal {
             Some(p) => identity(p),
             None => serde_json::json!({ "type": "Unknown", "accessKeyId": key_id }),

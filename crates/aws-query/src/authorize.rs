@@ -151,7 +151,7 @@ pub async fn handle(State(api): State<Arc<QueryApi>>, req: Request<Body>) -> Res
             );
             (r, None)
         }
-        Err(e) => (json_error(&e, &rid), Some(e.code)),
+        Err(e) => (json_error(&e, &rid), Some((e.code, e.status))),
     };
     let mut resp = result;
     if let Ok(v) = HeaderValue::from_str(&rid) {
@@ -159,7 +159,10 @@ pub async fn handle(State(api): State<Arc<QueryApi>>, req: Request<Body>) -> Res
     }
     resp.extensions_mut().insert(Outcome {
         action: "Authorize",
-        code,
+        code: code.map(|(c, _)| c),
+        // The asking service's own authentication or fedgate:Authorize failed.
+        denied: code.is_some_and(|(_, s)| s == StatusCode::FORBIDDEN),
+        issued_credentials: false,
     });
     resp
 }

@@ -5,6 +5,7 @@ use crate::audit::AuditCtx;
 use crate::auth::{Authenticated, Authenticator};
 use crate::error::ApiError;
 use crate::form::Params;
+use crate::throttle::{Scope, Throttle, Verdict};
 use crate::xml::{IAM_NS, STS_NS, response};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -65,6 +66,8 @@ pub struct QueryApi {
     pub auth: Authenticator,
     pub audit: Arc<dyn AuditSink>,
     pub config: QueryApiConfig,
+    /// Rate limits on STS actions, per source IP and per principal.
+    pub throttle: Throttle,
 }
 
 impl std::fmt::Debug for QueryApi {
@@ -126,10 +129,15 @@ impl RequestIds {
 }
 
 /// What one request did, left in the response extensions for metrics.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub action: &'static str,
+    /// The AWS error code; `None` for success.
     pub code: Option<&'static str>,
+    /// Refused for its authentication, authorization or rate (and audited as a denial).
+    pub denied: bool,
+    /// Minted temporary credentials.
+    pub issued_credentials: bool,
 }
 
 fn request_id(api: &QueryApi) -> String {
@@ -143,7 +151,8 @@ pub async fn handle(State(api): State<Arc<QueryApi>>, req: Request<Body>) -> Res
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let (result, ns, action) = process(&api, req, peer, &rid).await;
+    let mut outcome = Outcome::default();
+    let (result, ns, action) = process(&api, req, peer, &rid, &mut outcome).await;
     let (mut resp, code) = match result {
         Ok(body) => {
             let mut r = (StatusCode::OK, body).into_response();
@@ -159,7 +168,9 @@ pub async fn handle(State(api): State<Arc<QueryApi>>, req: Request<Body>) -> Res
     if let Ok(v) = HeaderValue::from_str(&rid) {
         resp.headers_mut().insert("x-amzn-RequestId", v);
     }
-    resp.extensions_mut().insert(Outcome { action, code });
+    outcome.action = action;
+    outcome.code = code;
+    resp.extensions_mut().insert(outcome);
     resp
 }
 
@@ -168,6 +179,7 @@ async fn process(
     req: Request<Body>,
     peer: Option<std::net::IpAddr>,
     rid: &str,
+    outcome: &mut Outcome,
 ) -> (Result<String, ApiError>, &'static str, &'static str) {
     let (mut parts, body) = req.into_parts();
     // HTTP/2 carries the host in :authority, which SigV4 signers sign as `host`.
@@ -292,9 +304,24 @@ async fn process(
         user_agent,
         rid,
     };
+    // Before authentication, so that unsigned floods are limited too.
+    if service == Service::Sts
+        && let Verdict::Refuse {
+            audit, unaudited, ..
+        } = api.throttle.check_ip(peer)
+    {
+        if audit {
+            let key = Authenticator::parse(&signed).ok();
+            let key = key.as_ref().map(|a| a.credential.access_key_id.as_str());
+            audit_ctx.throttled(None, key, Scope::SourceIp, unaudited);
+        }
+        outcome.denied = true;
+        return (Err(ApiError::throttled()), ns, action);
+    }
     let parsed_auth = match Authenticator::parse(&signed) {
         Ok(a) => a,
         Err(e) => {
+            outcome.denied = true;
             audit_ctx.denied(None, None, &e);
             return (Err(e), ns, action);
         }
@@ -311,11 +338,23 @@ async fn process(
         Ok(a) => a,
         Err(e) => {
             if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::BAD_REQUEST {
+                outcome.denied = true;
                 audit_ctx.denied(None, Some(&parsed_auth.credential.access_key_id), &e);
             }
             return (Err(e), ns, action);
         }
     };
+    if service == Service::Sts
+        && let Verdict::Refuse {
+            audit, unaudited, ..
+        } = api.throttle.check_principal(&principal.arn().to_string())
+    {
+        if audit {
+            audit_ctx.throttled(Some(&principal), None, Scope::Principal, unaudited);
+        }
+        outcome.denied = true;
+        return (Err(ApiError::throttled()), ns, action);
+    }
     let ctx = RequestContext {
         source_ip: peer,
         secure_transport: api.config.secure_transport,
@@ -328,15 +367,18 @@ async fn process(
         ctx: &ctx,
         params: &params,
         auth: &api.auth,
+        audit: std::sync::OnceLock::new(),
     };
     let result = (def.handler)(&call).await;
-    if result.is_ok() && def.access == actions::Access::Write {
-        audit_ctx.changed(&principal, &params);
+    if result.is_ok() && def.access != actions::Access::Read {
+        audit_ctx.changed(&principal, &params, call.audit.into_inner());
+        outcome.issued_credentials = def.access == actions::Access::Credentials;
     }
     match result {
         Ok(body) => (Ok(response(action, ns, &body, rid)), ns, action),
         Err(e) => {
             if e.code == "AccessDenied" {
+                outcome.denied = true;
                 audit_ctx.denied(Some(&principal), None, &e);
             }
             (Err(e), ns, action)

@@ -53,6 +53,12 @@ impl ApiError {
         )
     }
 
+    /// AWS's answer to a caller over its rate: `Throttling`, HTTP 400, "Rate exceeded" (SDKs
+    /// retry it with backoff).
+    pub fn throttled() -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded")
+    }
+
     /// `Sender` for 4xx, `Receiver` for 5xx, as AWS marks them.
     pub fn fault(&self) -> &'static str {
         if self.status.is_server_error() {

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use fedgate_aws_query::auth::Authenticator;
+use fedgate_aws_query::throttle::Throttle;
 use fedgate_aws_query::{QueryApi, QueryApiConfig};
 use fedgate_core::audit::{AuditEvent, AuditSink};
 use fedgate_core::clock::iso8601;
@@ -154,6 +155,7 @@ impl App {
                 secure_transport: config.tls.cert_file.is_some()
                     || config.public_url.starts_with("https://"),
             },
+            throttle: Throttle::new(config.throttle.to_throttle(), iam.clock.clone()),
         });
         let metrics = Arc::new(Metrics::new(iam.store.backend().kind()));
         Ok(App {

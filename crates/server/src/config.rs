@@ -31,6 +31,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub bootstrap: BootstrapConfig,
     pub quotas: QuotasConfig,
+    pub throttle: ThrottleSection,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -139,6 +140,66 @@ impl QuotasConfig {
     }
 }
 
+/// Token-bucket limits on STS actions (`Throttling` beyond them), per process. A rate
+/// (tokens a second) or a burst of 0 turns that limit off.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThrottleSection {
+    pub sts_per_principal_rate: f64,
+    pub sts_per_principal_burst: u32,
+    pub sts_per_ip_rate: f64,
+    pub sts_per_ip_burst: u32,
+    pub max_tracked_keys: usize,
+}
+
+impl Default for ThrottleSection {
+    fn default() -> Self {
+        ThrottleSection {
+            sts_per_principal_rate: 50.0,
+            sts_per_principal_burst: 200,
+            sts_per_ip_rate: 200.0,
+            sts_per_ip_burst: 400,
+            max_tracked_keys: 65_536,
+        }
+    }
+}
+
+impl ThrottleSection {
+    pub fn to_throttle(&self) -> fedgate_aws_query::throttle::ThrottleConfig {
+        use fedgate_aws_query::throttle::{Limit, ThrottleConfig};
+        ThrottleConfig {
+            per_principal: Limit {
+                rate: self.sts_per_principal_rate,
+                burst: self.sts_per_principal_burst,
+            },
+            per_ip: Limit {
+                rate: self.sts_per_ip_rate,
+                burst: self.sts_per_ip_burst,
+            },
+            max_tracked: self.max_tracked_keys,
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (name, rate) in [
+            ("sts_per_principal_rate", self.sts_per_principal_rate),
+            ("sts_per_ip_rate", self.sts_per_ip_rate),
+        ] {
+            if !rate.is_finite() || !(0.0..=1_000_000.0).contains(&rate) {
+                return Err(ConfigError(format!(
+                    "throttle.{name} must be between 0 (off) and 1000000 tokens a second"
+                )));
+            }
+        }
+        if self.max_tracked_keys < 1024 {
+            return Err(ConfigError(
+                "throttle.max_tracked_keys must be at least 1024".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct BootstrapConfig {
@@ -168,6 +229,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             bootstrap: BootstrapConfig::default(),
             quotas: QuotasConfig::default(),
+            throttle: ThrottleSection::default(),
         }
     }
 }
@@ -366,6 +428,7 @@ impl Config {
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             return err("tls.cert_file and tls.key_file must be set together".into());
         }
+        self.throttle.validate()?;
         if self.auth.key_cache_ms > 60_000 {
             return err("auth.key_cache_ms must be at most 60000".into());
         }

@@ -101,6 +101,32 @@ fn numeric_looking_strings_stay_strings() {
 }
 
 #[test]
+fn throttle_limits_come_from_the_environment_and_zero_turns_them_off() {
+    let c = Config::load_from(
+        None,
+        &Overrides::default(),
+        env(&[
+            ("FEDGATE_THROTTLE__STS_PER_PRINCIPAL_RATE", "0"),
+            ("FEDGATE_THROTTLE__STS_PER_IP_RATE", "2.5"),
+            ("FEDGATE_THROTTLE__STS_PER_IP_BURST", "7"),
+        ]),
+    )
+    .unwrap();
+    let t = c.throttle.to_throttle();
+    assert!(!t.per_principal.is_on());
+    assert!(t.per_ip.is_on());
+    assert_eq!((t.per_ip.rate, t.per_ip.burst), (2.5, 7));
+    for bad in [
+        ("FEDGATE_THROTTLE__STS_PER_IP_RATE", "-1"),
+        ("FEDGATE_THROTTLE__STS_PER_PRINCIPAL_RATE", "inf"),
+        ("FEDGATE_THROTTLE__MAX_TRACKED_KEYS", "10"),
+    ] {
+        let e = Config::load_from(None, &Overrides::default(), env(&[bad])).unwrap_err();
+        assert!(e.to_string().contains("throttle."), "{bad:?}: {e}");
+    }
+}
+
+#[test]
 fn file_indirection_for_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("url");

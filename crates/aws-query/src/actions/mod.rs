@@ -25,6 +25,7 @@ pub mod simulate_custom_policy;
 pub mod simulate_principal_policy;
 pub mod sts_access_key_info;
 pub mod sts_assume_role;
+pub mod sts_audit;
 pub mod sts_federation;
 pub mod users;
 
@@ -46,16 +47,38 @@ pub struct Call<'a> {
     pub params: &'a Params,
     /// For [`Authenticator::forget_key`] when a key stops being valid.
     pub auth: &'a Authenticator,
+    /// What the handler wants audited instead of the generic parameter dump ([`Call::record`]).
+    pub audit: std::sync::OnceLock<AuditDetail>,
+}
+
+/// CloudTrail's `requestParameters` and `responseElements` for one event, built by the
+/// handler from typed values. Never a secret, a session token or a one-time code.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditDetail {
+    pub request_parameters: serde_json::Value,
+    pub response_elements: serde_json::Value,
+}
+
+impl Call<'_> {
+    /// Sets the audit event's parameters and response elements (the first call wins).
+    pub fn record(&self, detail: AuditDetail) {
+        let _ = self.audit.set(detail);
+    }
 }
 
 pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = Result<String, ApiError>> + Send + 'a>>;
 pub type Handler = for<'a> fn(&'a Call<'a>) -> BoxFuture<'a>;
 
-/// Whether an action changes state: every successful `Write` emits an audit event.
+/// Whether an action changes state: every successful `Write` or `Credentials` emits an
+/// audit event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Read,
     Write,
+    /// Mints temporary credentials: audited with the handler's [`AuditDetail`] (session
+    /// name, source identity, duration, policy digest; the new key id, expiration and
+    /// session ARN) and counted in `fedgate_sts_credentials_issued_total`.
+    Credentials,
 }
 
 #[derive(Clone, Copy)]
@@ -117,18 +140,18 @@ const CORE: &[ActionDef] = &[
 
 /// STS actions that mint credentials or read key information.
 const STS: &[ActionDef] = &[
-    action!("AssumeRole", Sts, Write, sts_assume_role::run),
+    action!("AssumeRole", Sts, Credentials, sts_assume_role::run),
     action!(
         "GetSessionToken",
         Sts,
-        Write,
+        Credentials,
         sts_assume_role::get_session_token_run
     ),
     action!("GetAccessKeyInfo", Sts, Read, sts_access_key_info::run),
     action!(
         "GetFederationToken",
         Sts,
-        Write,
+        Credentials,
         sts_federation::get_federation_token_run
     ),
     action!(

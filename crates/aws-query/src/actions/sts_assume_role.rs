@@ -1,5 +1,6 @@
 //! STS `AssumeRole` and `GetSessionToken`: form parameters → typed requests, credentials →
-//! XML. The secret and session token appear only in the response body (never audited).
+//! XML. The secret and session token appear only in the response body (never audited: the
+//! audit event's fields come from [`super::sts_audit`]).
 
 use super::{Call, member_list, required};
 use crate::error::ApiError;
@@ -60,6 +61,11 @@ pub async fn run(c: &Call<'_>) -> Result<String, ApiError> {
         source_identity: p.get("SourceIdentity").map(str::to_owned),
     };
     let out = assume_role(c.iam, c.caller, c.ctx, &req).await?;
+    c.record(super::sts_audit::assume_role(
+        &req,
+        &out,
+        c.iam.clock.now_millis(),
+    ));
     let mut x = Xml::new();
     credentials(&mut x, &out.credentials);
     x.open("AssumedRoleUser")
@@ -81,6 +87,11 @@ pub async fn get_session_token_run(c: &Call<'_>) -> Result<String, ApiError> {
         token_code: p.get("TokenCode").map(str::to_owned),
     };
     let creds = get_session_token(c.iam, c.caller, &req).await?;
+    c.record(super::sts_audit::get_session_token(
+        &req,
+        &creds,
+        c.iam.clock.now_millis(),
+    ));
     let mut x = Xml::new();
     credentials(&mut x, &creds);
     Ok(x.into_string())

@@ -19,6 +19,11 @@ pub async fn get_federation_token_run(c: &Call<'_>) -> Result<String, ApiError> 
         tags: super::shapes::tag_params(p),
     };
     let out = get_federation_token(c.iam, c.caller, c.ctx, &req).await?;
+    c.record(super::sts_audit::get_federation_token(
+        &req,
+        &out,
+        c.iam.clock.now_millis(),
+    ));
     let mut x = Xml::new();
     credentials(&mut x, &out.credentials);
     x.open("FederatedUser")
