@@ -1,4 +1,8 @@
-//! Prometheus metrics: Query API requests by action and outcome, and their latency.
+//! Prometheus metrics: Query API requests by action and outcome, and their latency;
+//! temporary credentials issued by action; denials (authentication, authorization, rate) by
+//! action and reason. All read from the [`Outcome`] the dispatch leaves on each response.
+//! Every label takes values from a bounded set: actions are the registry's names (or
+//! `unknown`), reasons a fixed list of AWS codes (or `other`).
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -23,10 +27,35 @@ struct ActionLabels {
     action: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DenialLabels {
+    action: String,
+    reason: String,
+}
+
+/// The `reason` label of a denial: the AWS code when it is one of these, else `other`.
+const DENIAL_REASONS: &[&str] = &[
+    "AccessDenied",
+    "Throttling",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "SignatureDoesNotMatch",
+    "MissingAuthenticationToken",
+    "IncompleteSignature",
+    "RequestExpired",
+];
+
+fn denial_reason(code: Option<&str>) -> &'static str {
+    code.and_then(|c| DENIAL_REASONS.iter().find(|r| **r == c).copied())
+        .unwrap_or("other")
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<ActionLabels, Histogram>,
+    issued: Family<ActionLabels, Counter>,
+    denials: Family<DenialLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -67,10 +96,24 @@ impl Metrics {
             "AWS Query API request latency by action",
             latency.clone(),
         );
+        let issued = Family::<ActionLabels, Counter>::default();
+        registry.register(
+            "sts_credentials_issued",
+            "Temporary credentials issued, by STS action",
+            issued.clone(),
+        );
+        let denials = Family::<DenialLabels, Counter>::default();
+        registry.register(
+            "denials",
+            "Requests refused for their authentication, authorization or rate, by action and reason (the AWS error code, or other)",
+            denials.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
+            issued,
+            denials,
         }
     }
 
@@ -86,6 +129,21 @@ impl Metrics {
                 action: outcome.action.to_owned(),
             })
             .observe(seconds);
+        if outcome.issued_credentials {
+            self.issued
+                .get_or_create(&ActionLabels {
+                    action: outcome.action.to_owned(),
+                })
+                .inc();
+        }
+        if outcome.denied {
+            self.denials
+                .get_or_create(&DenialLabels {
+                    action: outcome.action.to_owned(),
+                    reason: denial_reason(outcome.code).to_owned(),
+                })
+                .inc();
+        }
     }
 
     pub fn render(&self) -> String {
