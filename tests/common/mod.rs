@@ -37,6 +37,15 @@ pub async fn start() -> Harness {
 }
 
 pub async fn start_with(edit: impl FnOnce(&mut Config)) -> Harness {
+    start_with_clock(Arc::new(SystemClock), edit).await
+}
+
+/// [`start_with`] on a given clock (e.g. a [`fedgate_core::ManualClock`] set to now, which
+/// SDK clients signing with the real time still agree with until it is moved 15 minutes).
+pub async fn start_with_clock(
+    clock: Arc<dyn fedgate_core::Clock>,
+    edit: impl FnOnce(&mut Config),
+) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -48,14 +57,9 @@ pub async fn start_with(edit: impl FnOnce(&mut Config)) -> Harness {
     };
     edit(&mut config);
     let audit = Arc::new(MemoryAuditSink::default());
-    let app = App::open_with(
-        config,
-        audit.clone(),
-        Arc::new(SystemClock),
-        Arc::new(SystemRng::new()),
-    )
-    .await
-    .unwrap();
+    let app = App::open_with(config, audit.clone(), clock, Arc::new(SystemRng::new()))
+        .await
+        .unwrap();
     let admin = app
         .bootstrap(BootstrapRequest {
             account_id: Some(AccountId::parse("123456789012").unwrap()),
@@ -96,6 +100,14 @@ pub async fn start_on_redis() -> OnRedis {
 
 /// [`start_on_redis`] with further configuration edits.
 pub async fn start_on_redis_with(edit: impl FnOnce(&mut Config) + Send + 'static) -> OnRedis {
+    start_on_redis_with_clock(Arc::new(SystemClock), edit).await
+}
+
+/// [`start_on_redis_with`] on a given clock.
+pub async fn start_on_redis_with_clock(
+    clock: Arc<dyn fedgate_core::Clock>,
+    edit: impl FnOnce(&mut Config) + Send + 'static,
+) -> OnRedis {
     let redis = redis_support::RedisServer::start();
     let kek_dir = tempfile::tempdir().unwrap();
     let kek = kek_dir.path().join("kek");
@@ -105,7 +117,7 @@ pub async fn start_on_redis_with(edit: impl FnOnce(&mut Config) + Send + 'static
     )
     .unwrap();
     let url = redis.url();
-    let h = start_with(move |c| {
+    let h = start_with_clock(clock, move |c| {
         c.store.kind = fedgate_server::config::StoreKind::Redis;
         c.store.redis_url = Some(url);
         c.kek_file = Some(kek);
