@@ -46,6 +46,14 @@ pub async fn start_with_clock(
     clock: Arc<dyn fedgate_core::Clock>,
     edit: impl FnOnce(&mut Config),
 ) -> Harness {
+    start_inner(clock, edit, None).await
+}
+
+async fn start_inner(
+    clock: Arc<dyn fedgate_core::Clock>,
+    edit: impl FnOnce(&mut Config),
+    admin: Option<Bootstrapped>,
+) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -60,14 +68,17 @@ pub async fn start_with_clock(
     let app = App::open_with(config, audit.clone(), clock, Arc::new(SystemRng::new()))
         .await
         .unwrap();
-    let admin = app
-        .bootstrap(BootstrapRequest {
-            account_id: Some(AccountId::parse("123456789012").unwrap()),
-            alias: None,
-            admin_user: "admin".into(),
-        })
-        .await
-        .unwrap();
+    let admin = match admin {
+        Some(a) => a,
+        None => app
+            .bootstrap(BootstrapRequest {
+                account_id: Some(AccountId::parse("123456789012").unwrap()),
+                alias: None,
+                admin_user: "admin".into(),
+            })
+            .await
+            .unwrap(),
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let router = app.router();
     tokio::spawn(async move {
@@ -85,6 +96,34 @@ pub async fn start_with_clock(
         stop: Some(tx),
         _dir: dir,
     }
+}
+
+/// Another gateway replica over the same Redis (same KEK, no bootstrap), with `edit` applied
+/// to its configuration; its `admin` is the first replica's.
+pub async fn start_replica(r: &OnRedis, edit: impl FnOnce(&mut Config)) -> Harness {
+    let url = r.redis.url();
+    let kek = r._kek.path().join("kek");
+    let a = &r.h.admin;
+    let admin = Bootstrapped {
+        account_id: a.account_id.clone(),
+        alias: a.alias.clone(),
+        root_password: Secret::new(a.root_password.expose().to_owned()),
+        admin_user_name: a.admin_user_name.clone(),
+        admin_user_arn: a.admin_user_arn.clone(),
+        access_key_id: a.access_key_id.clone(),
+        secret_access_key: Secret::new(a.secret_access_key.expose().to_owned()),
+    };
+    start_inner(
+        Arc::new(SystemClock),
+        move |c| {
+            c.store.kind = fedgate_server::config::StoreKind::Redis;
+            c.store.redis_url = Some(url);
+            c.kek_file = Some(kek);
+            edit(c);
+        },
+        Some(admin),
+    )
+    .await
 }
 
 /// A harness on the Redis backend, with its own `redis-server` (stopped on drop).

@@ -2,9 +2,10 @@
 //! owner. Signing keys are cached per (key id, date, region, service), so the sealed secret is
 //! opened and the HMAC chain derived only on a miss.
 //!
-//! The key → owner resolution is cached for `key_cache_ms` (default 1 s): a key deactivated or
-//! deleted through this replica stops working at once ([`Authenticator::forget_key`]); through
-//! another replica, within that bound (AWS IAM itself is eventually consistent for seconds).
+//! The key → owner resolution and a temporary key's session are cached for `key_cache_ms`
+//! (default 1 s). A key deleted or deactivated, or a session ended, on any replica leaves
+//! every replica's cache as soon as the store's invalidation arrives (Redis pub/sub,
+//! milliseconds), and at the latest after that bound if an invalidation is lost.
 //!
 //! A successful long-term key records its last use (date, service, region) for
 //! GetAccessKeyLastUsed and the credential report — at most once per key every five minutes
@@ -14,6 +15,8 @@ use crate::error::ApiError;
 use fedgate_core::{AccessKeyId, Principal};
 use fedgate_iam::{Iam, ResolvedKey, resolve_access_key};
 use fedgate_sigv4::{ParsedAuth, SignedRequest, SigningKeyCache};
+use fedgate_store::Invalidation;
+use fedgate_sts::resolve::ResolvedSession;
 use http::StatusCode;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -29,10 +32,44 @@ pub struct Authenticated {
 /// Most key resolutions kept at once; the map starts over when full.
 const RESOLVED_CAPACITY: usize = 16_384;
 
+/// What a replica remembers about credentials, dropped on invalidation.
+struct Caches {
+    signing: SigningKeyCache,
+    resolved: RwLock<HashMap<String, (i64, Arc<ResolvedKey>)>>,
+    /// Temporary key id → (cached until, the live session it resolved to).
+    sessions: RwLock<HashMap<String, (i64, Arc<ResolvedSession>)>>,
+}
+
+impl Caches {
+    fn forget(&self, inv: &Invalidation) {
+        match inv {
+            Invalidation::AccessKey(id) => {
+                self.signing.remove_access_key(id);
+                if let Ok(mut m) = self.resolved.write() {
+                    m.remove(id);
+                }
+            }
+            Invalidation::Session(id) => {
+                self.signing.remove_access_key(id);
+                if let Ok(mut m) = self.sessions.write() {
+                    m.remove(id);
+                }
+            }
+            Invalidation::All => {
+                if let Ok(mut m) = self.resolved.write() {
+                    m.clear();
+                }
+                if let Ok(mut m) = self.sessions.write() {
+                    m.clear();
+                }
+            }
+        }
+    }
+}
+
 pub struct Authenticator {
     iam: Iam,
-    cache: SigningKeyCache,
-    resolved: RwLock<HashMap<String, (i64, Arc<ResolvedKey>)>>,
+    caches: Arc<Caches>,
     /// When this process last recorded (or tried to record) each key's use, Unix ms.
     last_use_noted: RwLock<HashMap<String, i64>>,
     key_cache_ms: i64,
@@ -78,10 +115,31 @@ impl Authenticator {
         allowed_regions: Vec<String>,
         key_cache_ms: u32,
     ) -> Self {
+        let caches = Arc::new(Caches {
+            signing: SigningKeyCache::new(16_384),
+            resolved: RwLock::new(HashMap::new()),
+            sessions: RwLock::new(HashMap::new()),
+        });
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let mut rx = iam.store.invalidations();
+            let weak = Arc::downgrade(&caches);
+            rt.spawn(async move {
+                loop {
+                    let inv = match rx.recv().await {
+                        Ok(inv) => inv,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            Invalidation::All
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    };
+                    let Some(c) = weak.upgrade() else { return };
+                    c.forget(&inv);
+                }
+            });
+        }
         Authenticator {
             iam,
-            cache: SigningKeyCache::new(16_384),
-            resolved: RwLock::new(HashMap::new()),
+            caches,
             last_use_noted: RwLock::new(HashMap::new()),
             key_cache_ms: i64::from(key_cache_ms),
             max_skew,
@@ -91,10 +149,7 @@ impl Authenticator {
 
     /// Drops cached signing keys of `id` (after the key is deleted or deactivated).
     pub fn forget_key(&self, id: &str) {
-        self.cache.remove_access_key(id);
-        if let Ok(mut m) = self.resolved.write() {
-            m.remove(id);
-        }
+        self.caches.forget(&Invalidation::AccessKey(id.to_owned()));
     }
 
     /// The key's owner, from the short-lived cache or the store.
@@ -102,6 +157,7 @@ impl Authenticator {
         let now = self.iam.clock.now_millis();
         if self.key_cache_ms > 0
             && let Some((until, r)) = self
+                .caches
                 .resolved
                 .read()
                 .ok()
@@ -116,7 +172,7 @@ impl Authenticator {
         };
         let r = Arc::new(r);
         if self.key_cache_ms > 0
-            && let Ok(mut m) = self.resolved.write()
+            && let Ok(mut m) = self.caches.resolved.write()
         {
             if m.len() >= RESOLVED_CAPACITY {
                 m.clear();
@@ -124,6 +180,42 @@ impl Authenticator {
             m.insert(id.as_str().to_owned(), (now + self.key_cache_ms, r.clone()));
         }
         Ok(Some(r))
+    }
+
+    /// The session of a temporary key: the token is verified on every request (no I/O);
+    /// the session record comes from the short-lived cache when its expiry matches the
+    /// token's, else from the store. An ended session leaves every replica's cache through
+    /// the store's invalidations, and at the latest after `key_cache_ms`.
+    async fn resolve_session(
+        &self,
+        id: &AccessKeyId,
+        token: Option<&str>,
+    ) -> Result<Arc<ResolvedSession>, ApiError> {
+        let expires_at_ms = fedgate_sts::resolve::check_token(&self.iam, id, token)?;
+        let now = self.iam.clock.now_millis();
+        if self.key_cache_ms > 0
+            && let Some((until, r)) = self
+                .caches
+                .sessions
+                .read()
+                .ok()
+                .and_then(|m| m.get(id.as_str()).cloned())
+            && now < until
+            && r.session.expires_at_ms == expires_at_ms
+        {
+            return Ok(r);
+        }
+        let r = Arc::new(fedgate_sts::resolve::load_session(&self.iam, id, expires_at_ms).await?);
+        if self.key_cache_ms > 0
+            && let Ok(mut m) = self.caches.sessions.write()
+        {
+            if m.len() >= RESOLVED_CAPACITY {
+                m.clear();
+            }
+            let until = (now + self.key_cache_ms).min(expires_at_ms);
+            m.insert(id.as_str().to_owned(), (until, r.clone()));
+        }
+        Ok(r)
     }
 
     /// Records the key's last use unless this process did so within the last five minutes
@@ -207,7 +299,7 @@ impl Authenticator {
         }
         let resolved = self.resolve(&id).await?.ok_or_else(invalid_token)?;
         // The sealed secret is opened only when no key is cached for this scope.
-        let key = self.cache.get_or_try_derive(cred, |c| {
+        let key = self.caches.signing.get_or_try_derive(cred, |c| {
             let secret = resolved.open_secret(&self.iam)?;
             Ok::<_, ApiError>(fedgate_sigv4::signing_key_for_scope(secret.expose(), c))
         })?;
@@ -232,18 +324,18 @@ impl Authenticator {
         payload_hash: Option<&str>,
     ) -> Result<Authenticated, ApiError> {
         let cred = &auth.credential;
-        let resolved =
-            fedgate_sts::resolve::resolve_session(&self.iam, id, auth.security_token.as_deref())
-                .await?;
-        let key = self.cache.get_or_try_derive(cred, |c| {
+        let resolved = self
+            .resolve_session(id, auth.security_token.as_deref())
+            .await?;
+        let key = self.caches.signing.get_or_try_derive(cred, |c| {
             let secret = resolved.open_secret(&self.iam)?;
             Ok::<_, ApiError>(fedgate_sigv4::signing_key_for_scope(secret.expose(), c))
         })?;
         verify(req, auth, &key, payload_hash)?;
         Ok(Authenticated {
-            principal: resolved.principal,
+            principal: resolved.principal.clone(),
             region: cred.region.clone(),
-            session: Some(resolved.session),
+            session: Some(resolved.session.clone()),
         })
     }
 }

@@ -25,6 +25,8 @@
 //!
 //! # Semantics
 //! - [`Backend::get`] is one `HMGET key v d` round trip.
+//! - Cache invalidations travel on the channel `{prefix}inval` (`PUBLISH`; each replica
+//!   keeps one subscribed connection, see [`Backend::listen`]).
 //! - [`Backend::commit`] is one `EVALSHA` of a Lua script (see `script.rs`): checks first, then
 //!   writes; a failed check writes nothing and is [`StoreError::Conflict`]. Values travel as
 //!   separate binary arguments.
@@ -74,6 +76,10 @@ impl Default for RedisOptions {
 #[derive(Clone)]
 pub struct RedisBackend {
     conn: ConnectionManager,
+    /// For the dedicated pub/sub connection of [`Backend::listen`].
+    client: Client,
+    /// The invalidation channel, `{prefix}inval`.
+    channel: String,
     keys: Keys,
     commit: std::sync::Arc<Script>,
     /// Whole-call bound, covering a reconnect in progress as well as the command itself.
@@ -119,15 +125,67 @@ impl RedisBackend {
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(500));
         let deadline = options.connect_timeout + options.response_timeout;
-        let conn = bounded(deadline, ConnectionManager::new_with_config(client, config)).await?;
+        let conn = bounded(
+            deadline,
+            ConnectionManager::new_with_config(client.clone(), config),
+        )
+        .await?;
         let backend = RedisBackend {
             conn,
+            client,
+            channel: format!("{key_prefix}inval"),
             keys: Keys::new(key_prefix),
             commit: std::sync::Arc::new(script::commit_script()),
             deadline,
         };
         backend.ping().await?;
         Ok(backend)
+    }
+}
+
+/// Subscribes to the invalidation channel on its own connection and forwards every message
+/// to `sink`, for the life of the process. After each (re)subscription `sink(None)`: messages
+/// published while it was not listening are lost, so caches start over.
+async fn listen(
+    client: Client,
+    channel: String,
+    deadline: Duration,
+    sink: fedgate_store::invalidation::Sink,
+) {
+    use futures::StreamExt;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        let subscribed = async {
+            let mut ps = tokio::time::timeout(deadline, client.get_async_pubsub())
+                .await
+                .map_err(|_| ())?
+                .map_err(|_| ())?;
+            tokio::time::timeout(deadline, ps.subscribe(&channel))
+                .await
+                .map_err(|_| ())?
+                .map_err(|_| ())?;
+            Ok::<_, ()>(ps)
+        }
+        .await;
+        match subscribed {
+            Ok(ps) => {
+                pause = Duration::from_millis(100);
+                sink(None);
+                let mut messages = ps.into_on_message();
+                while let Some(msg) = messages.next().await {
+                    match msg.get_payload::<String>() {
+                        Ok(m) => sink(Some(m)),
+                        Err(_) => sink(None),
+                    }
+                }
+                tracing::warn!("redis invalidation subscription lost; reconnecting");
+                sink(None);
+            }
+            Err(()) => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+        }
     }
 }
 
@@ -256,6 +314,31 @@ impl Backend for RedisBackend {
         cmd.arg(self.keys.index(index));
         let mut conn = self.conn.clone();
         bounded(self.deadline, cmd.query_async(&mut conn)).await
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn publish(&self, message: &str) -> Result<(), StoreError> {
+        let mut cmd = redis::cmd("PUBLISH");
+        cmd.arg(&self.channel).arg(message);
+        let mut conn = self.conn.clone();
+        let _receivers: i64 = bounded(self.deadline, cmd.query_async(&mut conn)).await?;
+        Ok(())
+    }
+
+    fn listen(&self, sink: fedgate_store::invalidation::Sink) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!("no async runtime: cross-replica cache invalidation is off");
+            return;
+        };
+        rt.spawn(listen(
+            self.client.clone(),
+            self.channel.clone(),
+            self.deadline,
+            sink,
+        ));
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

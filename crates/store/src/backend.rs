@@ -135,6 +135,22 @@ pub trait Backend: Send + Sync + 'static {
     /// How many members `index` has, in O(1).
     async fn index_len(&self, index: &str) -> Result<u64, StoreError>;
 
+    /// Whether other gateway replicas may share this backend (their caches then need
+    /// [`Backend::publish`]).
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Publishes a cache invalidation to every replica sharing the backend (a no-op for a
+    /// backend no other replica reaches).
+    async fn publish(&self, _message: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Forwards messages published by any replica to `sink`, for as long as the process
+    /// runs (reconnecting as needed, and telling `sink(None)` when it may have missed some).
+    fn listen(&self, _sink: crate::invalidation::Sink) {}
+
     /// Cheap reachability check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
 

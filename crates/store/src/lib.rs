@@ -8,6 +8,8 @@
 //!   any backend: create-if-absent with case-insensitive unique names, and atomic
 //!   read-modify-write that retries on conflict, so concurrent writers never lose an update.
 //!
+//! [`invalidation`] tells every replica's caches when a session ends or a key changes.
+//!
 //! [`conformance`] is the one test suite every backend must pass.
 //! It knows nothing of IAM rules (names, limits) or of HTTP: those live above it.
 
@@ -16,6 +18,7 @@ pub mod conformance;
 mod embedded;
 pub mod entities;
 mod error;
+pub mod invalidation;
 pub mod model;
 mod store;
 
@@ -23,4 +26,5 @@ pub use backend::{Backend, Check, Op, Txn, Versioned};
 pub use embedded::EmbeddedBackend;
 pub use entities::Entity;
 pub use error::StoreError;
+pub use invalidation::Invalidation;
 pub use store::{Store, account_key};

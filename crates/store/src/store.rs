@@ -12,6 +12,7 @@
 use crate::StoreError;
 use crate::backend::{Backend, Txn};
 use crate::entities::{create_txn, delete_txn};
+use crate::invalidation::Invalidation;
 use crate::model::{AccessKey, Account, KeyOwner, Session, User};
 use fedgate_core::{AccessKeyId, AccountId};
 use serde::Serialize;
@@ -24,6 +25,8 @@ pub(crate) const MAX_RETRIES: usize = 64;
 #[derive(Clone)]
 pub struct Store {
     backend: Arc<dyn Backend>,
+    /// This process's invalidation bus (see [`crate::invalidation`]).
+    bus: tokio::sync::broadcast::Sender<Invalidation>,
 }
 
 impl std::fmt::Debug for Store {
@@ -83,8 +86,34 @@ fn access_key_txn(key: &AccessKey) -> Result<Txn, StoreError> {
 }
 
 impl Store {
+    /// A store over `backend`; when other replicas may share it, starts listening for
+    /// their invalidations (inside a Tokio runtime).
     pub fn new(backend: Arc<dyn Backend>) -> Self {
-        Store { backend }
+        let (bus, _) = tokio::sync::broadcast::channel(4096);
+        if backend.shared() {
+            let tx = bus.clone();
+            backend.listen(Arc::new(move |m: Option<String>| {
+                let inv = m.map_or(Invalidation::All, |m| Invalidation::decode(&m));
+                let _ = tx.send(inv);
+            }));
+        }
+        Store { backend, bus }
+    }
+
+    /// Invalidations from this replica and, on a shared backend, from every other one.
+    pub fn invalidations(&self) -> tokio::sync::broadcast::Receiver<Invalidation> {
+        self.bus.subscribe()
+    }
+
+    /// Tells this replica's caches at once and every other replica's through the backend.
+    /// Best effort: a failed publish is logged, never fails the write that caused it.
+    pub async fn invalidate(&self, inv: Invalidation) {
+        let _ = self.bus.send(inv.clone());
+        if self.backend.shared()
+            && let Err(e) = self.backend.publish(&inv.encode()).await
+        {
+            tracing::warn!(error = %e, "could not publish a cache invalidation");
+        }
     }
 
     pub fn backend(&self) -> &Arc<dyn Backend> {
@@ -336,7 +365,12 @@ impl Store {
         id: &AccessKeyId,
         f: impl FnMut(&mut AccessKey) -> Result<R, E>,
     ) -> Result<Option<Result<R, E>>, StoreError> {
-        self.update_json(&access_key_key(id), f).await
+        let r = self.update_json(&access_key_key(id), f).await?;
+        if matches!(r, Some(Ok(_))) {
+            self.invalidate(Invalidation::AccessKey(id.to_string()))
+                .await;
+        }
+        Ok(r)
     }
 
     pub async fn delete_access_key(&self, key: &AccessKey) -> Result<(), StoreError> {
@@ -346,7 +380,10 @@ impl Store {
                 owner_index(&key.account_id, &key.owner),
                 key.access_key_id.as_str(),
             );
-        self.backend.commit(txn).await
+        self.backend.commit(txn).await?;
+        self.invalidate(Invalidation::AccessKey(key.access_key_id.to_string()))
+            .await;
+        Ok(())
     }
 
     // ---- sessions ----
@@ -375,7 +412,9 @@ impl Store {
     pub async fn delete_session(&self, id: &AccessKeyId) -> Result<(), StoreError> {
         self.backend
             .commit(Txn::new().delete(session_key(id)))
-            .await
+            .await?;
+        self.invalidate(Invalidation::Session(id.to_string())).await;
+        Ok(())
     }
 
     /// Ends every session of `owner_id` (a role id, user id or `root`) in `account`: deletes
@@ -394,14 +433,19 @@ impl Store {
                 return Ok(ended);
             }
             let mut txn = Txn::new();
+            let mut these = Vec::with_capacity(page.len());
             for member in &page {
                 if let Ok(id) = AccessKeyId::parse(member) {
                     txn = txn.delete(session_key(&id));
-                    ended.push(id);
+                    these.push(id);
                 }
                 txn = txn.index_remove(&index, member.as_str());
             }
             self.backend.commit(txn).await?;
+            for id in &these {
+                self.invalidate(Invalidation::Session(id.to_string())).await;
+            }
+            ended.extend(these);
         }
     }
 

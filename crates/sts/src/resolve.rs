@@ -35,12 +35,26 @@ pub async fn resolve_session(
     id: &AccessKeyId,
     token: Option<&str>,
 ) -> Result<ResolvedSession, StsError> {
+    let expires_at_ms = check_token(iam, id, token)?;
+    load_session(iam, id, expires_at_ms).await
+}
+
+/// The token alone (no I/O): authentic, for this key id, unexpired. Returns its expiry,
+/// which the session record must match.
+pub fn check_token(iam: &Iam, id: &AccessKeyId, token: Option<&str>) -> Result<i64, StsError> {
     let token = token.ok_or(StsError::InvalidClientTokenId)?;
-    let expires_at_ms =
-        token::verify(&iam.kek, token, id, iam.clock.now_millis()).map_err(|e| match e {
-            TokenError::Invalid => StsError::InvalidClientTokenId,
-            TokenError::Expired => StsError::ExpiredToken,
-        })?;
+    token::verify(&iam.kek, token, id, iam.clock.now_millis()).map_err(|e| match e {
+        TokenError::Invalid => StsError::InvalidClientTokenId,
+        TokenError::Expired => StsError::ExpiredToken,
+    })
+}
+
+/// Reads the session of `id` whose token expires at `expires_at_ms` (from [`check_token`]).
+pub async fn load_session(
+    iam: &Iam,
+    id: &AccessKeyId,
+    expires_at_ms: i64,
+) -> Result<ResolvedSession, StsError> {
     let session = iam
         .store
         .get_session(id)
