@@ -845,8 +845,9 @@ pub async fn capped_creates_never_overshoot(store: &Store) {
     }
     assert_eq!((won, full), (10, 14));
     assert_eq!(store.count_entities::<User>(&acct).await.unwrap(), 10);
-    // A taken name is still EntityAlreadyExists when the account is full.
-    let dup = user(&acct, "U0");
+    // A taken name (any winner's, in another case) is still EntityAlreadyExists when full.
+    let (winners, _) = store.list_users(&acct, None, 1).await.unwrap();
+    let dup = user(&acct, &winners[0].name.to_uppercase());
     assert!(matches!(
         store.create_entity_capped(&dup, Txn::new(), 10).await,
         Err(StoreError::AlreadyExists)
