@@ -19,8 +19,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
-/// How often a read-modify-write retries after losing a race before it reports a conflict.
-pub(crate) const MAX_RETRIES: usize = 64;
+/// How often a read-modify-write retries after losing a race before it reports a conflict
+/// (32 writers on one record of the fsync-bound embedded store exhausted 64 now and then).
+pub(crate) const MAX_RETRIES: usize = 256;
 
 #[derive(Clone)]
 pub struct Store {
