@@ -120,23 +120,12 @@ impl Authenticator {
             resolved: RwLock::new(HashMap::new()),
             sessions: RwLock::new(HashMap::new()),
         });
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            let mut rx = iam.store.invalidations();
-            let weak = Arc::downgrade(&caches);
-            rt.spawn(async move {
-                loop {
-                    let inv = match rx.recv().await {
-                        Ok(inv) => inv,
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                            Invalidation::All
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                    };
-                    let Some(c) = weak.upgrade() else { return };
-                    c.forget(&inv);
-                }
-            });
-        }
+        let weak = Arc::downgrade(&caches);
+        iam.store.on_invalidation(move |inv| {
+            if let Some(c) = weak.upgrade() {
+                c.forget(inv);
+            }
+        });
         Authenticator {
             iam,
             caches,

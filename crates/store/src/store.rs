@@ -26,8 +26,23 @@ pub(crate) const MAX_RETRIES: usize = 256;
 #[derive(Clone)]
 pub struct Store {
     backend: Arc<dyn Backend>,
-    /// This process's invalidation bus (see [`crate::invalidation`]).
-    bus: tokio::sync::broadcast::Sender<Invalidation>,
+    /// This process's invalidation listeners (see [`crate::invalidation`]), called
+    /// synchronously so that a change made through this replica is seen at once.
+    listeners: Listeners,
+}
+
+type Listener = Arc<dyn Fn(&Invalidation) + Send + Sync>;
+#[derive(Clone, Default)]
+struct Listeners(Arc<std::sync::RwLock<Vec<Listener>>>);
+
+impl Listeners {
+    fn tell(&self, inv: &Invalidation) {
+        if let Ok(ls) = self.0.read() {
+            for l in ls.iter() {
+                l(inv);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -90,26 +105,29 @@ impl Store {
     /// A store over `backend`; when other replicas may share it, starts listening for
     /// their invalidations (inside a Tokio runtime).
     pub fn new(backend: Arc<dyn Backend>) -> Self {
-        let (bus, _) = tokio::sync::broadcast::channel(4096);
+        let listeners = Listeners::default();
         if backend.shared() {
-            let tx = bus.clone();
+            let ls = listeners.clone();
             backend.listen(Arc::new(move |m: Option<String>| {
                 let inv = m.map_or(Invalidation::All, |m| Invalidation::decode(&m));
-                let _ = tx.send(inv);
+                ls.tell(&inv);
             }));
         }
-        Store { backend, bus }
+        Store { backend, listeners }
     }
 
-    /// Invalidations from this replica and, on a shared backend, from every other one.
-    pub fn invalidations(&self) -> tokio::sync::broadcast::Receiver<Invalidation> {
-        self.bus.subscribe()
+    /// Calls `f` for every invalidation from this replica (synchronously, before the write
+    /// that caused it returns) and, on a shared backend, from every other one.
+    pub fn on_invalidation(&self, f: impl Fn(&Invalidation) + Send + Sync + 'static) {
+        if let Ok(mut ls) = self.listeners.0.write() {
+            ls.push(Arc::new(f));
+        }
     }
 
     /// Tells this replica's caches at once and every other replica's through the backend.
     /// Best effort: a failed publish is logged, never fails the write that caused it.
     pub async fn invalidate(&self, inv: Invalidation) {
-        let _ = self.bus.send(inv.clone());
+        self.listeners.tell(&inv);
         if self.backend.shared()
             && let Err(e) = self.backend.publish(&inv.encode()).await
         {
