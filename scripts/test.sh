@@ -5,7 +5,9 @@
 #  3. every crate's tests, including the storage conformance suite on both backends and the
 #     end-to-end tests with the AWS SDK for Rust;
 #  4. builds the fuzz targets and runs each briefly;
-#  5. the shared contract smoke test with the stock AWS CLI, when ../shared is present.
+#  5. the shared contract smoke test with the stock AWS CLI, when ../shared is present;
+#  6. the temporary-access walk-through with the stock AWS CLI (assume a role, use the
+#     credentials, see them revoked and expire).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -28,6 +30,9 @@ if [ -f ../shared/contract-smoke.sh ]; then
   echo "== contract smoke"
   bash ../shared/contract-smoke.sh "$(pwd)"
 fi
+
+echo "== stock AWS CLI walk-through"
+./scripts/cli-walkthrough.sh
 
 # One closing line summing the cargo test results.
 python3 - "${TMPDIR:-/tmp}/fedgate-test.log" <<'PY'

@@ -8,14 +8,9 @@
 
 mod common;
 
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{
-    SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
-};
-use aws_sigv4::sign::v4;
-use common::Harness;
+use common::{Harness, Key, sign_request};
 use serde_json::{Value, json};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 const ACCT: &str = "123456789012";
 const CALLER_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
@@ -23,72 +18,6 @@ const CALLER_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
  {"Sid":"NoSecrets","Effect":"Deny","Action":"orders:*","Resource":"arn:aws:orders:::shop/secret*"},
  {"Sid":"TaggedOnly","Effect":"Allow","Action":"orders:Put","Resource":"*","Condition":{"StringEquals":{"orders:channel":"web"}}}]}"#;
 const ASKER_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"fedgate:Authorize","Resource":"*"}]}"#;
-
-struct Key {
-    id: String,
-    secret: String,
-    token: Option<String>,
-}
-
-/// Signs `method url` with `headers` and `body` for `service`; returns the headers to send
-/// (the given ones plus host, x-amz-date, authorization, …), or a presigned URL.
-fn sign_request(
-    key: &Key,
-    service: &str,
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-    presign: bool,
-) -> (Vec<(String, String)>, String) {
-    let identity = Credentials::new(&key.id, &key.secret, key.token.clone(), None, "t").into();
-    let mut settings = SigningSettings::default();
-    if presign {
-        settings.signature_location = SignatureLocation::QueryParams;
-        settings.expires_in = Some(Duration::from_secs(300));
-    }
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name(service)
-        .time(SystemTime::now())
-        .settings(settings)
-        .build()
-        .unwrap()
-        .into();
-    let host = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut all: Vec<(String, String)> = vec![("host".into(), host)];
-    all.extend(
-        headers
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    let req = SignableRequest::new(
-        method,
-        url,
-        all.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(body),
-    )
-    .unwrap();
-    let (instructions, _) = sign(req, &params).unwrap().into_parts();
-    let mut http_req = http::Request::builder().method(method).uri(url);
-    for (k, v) in &all {
-        http_req = http_req.header(k, v);
-    }
-    let mut http_req = http_req.body(()).unwrap();
-    instructions.apply_to_request_http1x(&mut http_req);
-    let out = http_req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
-        .collect();
-    (out, http_req.uri().to_string())
-}
 
 /// What a caller sent to the service at `https://orders.example/…`, as the question's
 /// `request` member.
@@ -102,6 +31,7 @@ fn forwarded(key: &Key, path_and_query: &str, body: &str) -> Value {
         &[("content-type", "application/json")],
         body.as_bytes(),
         false,
+        SystemTime::now(),
     );
     let (path, query) = path_and_query
         .split_once('?')
@@ -115,30 +45,7 @@ fn forwarded(key: &Key, path_and_query: &str, body: &str) -> Value {
 
 /// Sends a question to `/authorize` signed by `asker`; returns status and JSON.
 async fn ask(h: &Harness, asker: &Key, question: &Value) -> (u16, Value) {
-    let body = question.to_string();
-    let url = format!("{}/authorize", h.url);
-    let (headers, _) = sign_request(
-        asker,
-        "fedgate",
-        "POST",
-        &url,
-        &[("content-type", "application/json")],
-        body.as_bytes(),
-        false,
-    );
-    let mut req = reqwest::Client::new().post(&url).body(body);
-    for (k, v) in headers {
-        if k != "host" {
-            req = req.header(k, v);
-        }
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    h.ask_authorize(asker, question).await
 }
 
 async fn user_key(h: &Harness, name: &str, policy: &str) -> Key {
@@ -315,6 +222,7 @@ async fn decisions(h: &Harness) {
         &[],
         b"",
         true,
+        SystemTime::now(),
     );
     let q = json!({"presignedUrl": url, "service": "orders", "action": "orders:GetOrder",
                    "resource": "arn:aws:orders:::shop/9"});
@@ -339,8 +247,9 @@ async fn decisions(h: &Harness) {
 async fn sessions(h: &Harness) {
     let asker = user_key(h, "orders-service", ASKER_POLICY).await;
     let iam = h.admin_iam();
-    let trust = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCT}:root"}},"Action":["sts:AssumeRole","sts:TagSession"]}}]}}"#
+    let trust = common::trust_policy(
+        &format!("arn:aws:iam::{ACCT}:root"),
+        r#"["sts:AssumeRole","sts:TagSession"]"#,
     );
     iam.create_role()
         .role_name("reader")

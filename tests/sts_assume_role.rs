@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::Creds;
+
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use common::Harness;
@@ -16,8 +18,9 @@ use common::Harness;
 const ACCT: &str = "123456789012";
 
 fn trust(principal: &str) -> String {
-    format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}}]}}"#
+    common::trust_policy(
+        principal,
+        r#"["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]"#,
     )
 }
 
@@ -44,19 +47,8 @@ async fn make_role(h: &Harness, name: &str, trust_doc: &str, policy: Option<&str
     }
 }
 
-struct Creds {
-    key: String,
-    secret: String,
-    token: String,
-}
-
 fn creds(out: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput) -> Creds {
-    let c = out.credentials().unwrap();
-    Creds {
-        key: c.access_key_id().to_owned(),
-        secret: c.secret_access_key().to_owned(),
-        token: c.session_token().to_owned(),
-    }
+    Creds::from(out.credentials().unwrap())
 }
 
 fn role_arn(name: &str) -> String {
@@ -430,9 +422,7 @@ async fn chaining_and_tags(h: &Harness) {
         assert_eq!(r.is_ok(), ok, "{team}");
     }
     // Tags need sts:TagSession in the trust policy.
-    let no_tag = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{admin_arn}"}},"Action":"sts:AssumeRole"}}]}}"#
-    );
+    let no_tag = common::trust_policy(&admin_arn, r#""sts:AssumeRole""#);
     make_role(h, "NoTags", &no_tag, None, 3600).await;
     let err = sts
         .assume_role()

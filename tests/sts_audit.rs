@@ -72,8 +72,9 @@ async fn assume_role_event(h: &Harness) {
     h.iam(&k, &s)
         .create_role()
         .role_name("Dev")
-        .assume_role_policy_document(format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{admin_arn}"}},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}}]}}"#
+        .assume_role_policy_document(common::trust_policy(
+            &admin_arn,
+            r#"["sts:AssumeRole","sts:SetSourceIdentity"]"#,
         ))
         .send()
         .await

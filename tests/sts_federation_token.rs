@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::Creds;
+
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use common::{Harness, fails};
 use fedgate_core::{AccessKeyId, Principal};
@@ -21,19 +23,8 @@ const ACCT: &str = "123456789012";
 /// federated user still may not call).
 const SESSION_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetCallerIdentity","iam:*"],"Resource":"*"},{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::productionapp/*"}]}"#;
 
-struct Creds {
-    key: String,
-    secret: String,
-    token: String,
-}
-
 fn creds(out: &aws_sdk_sts::operation::get_federation_token::GetFederationTokenOutput) -> Creds {
-    let c = out.credentials().unwrap();
-    Creds {
-        key: c.access_key_id().to_owned(),
-        secret: c.secret_access_key().to_owned(),
-        token: c.session_token().to_owned(),
-    }
+    Creds::from(out.credentials().unwrap())
 }
 
 fn now() -> i64 {

@@ -43,38 +43,9 @@ where
 }
 
 async fn role_session(h: &Harness, role: &str) -> (String, String, String) {
-    let iam = h.admin_iam();
-    let trust = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCT}:root"}},"Action":"sts:AssumeRole"}}]}}"#
-    );
-    iam.create_role()
-        .role_name(role)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
-    iam.put_role_policy()
-        .role_name(role)
-        .policy_name("p")
-        .policy_document(ROLE_POLICY)
-        .send()
-        .await
-        .unwrap();
-    let (k, s) = h.admin_key();
-    let out = h
-        .sts(&k, &s)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{ACCT}:role/{role}"))
-        .role_session_name("s1")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials().unwrap();
-    (
-        c.access_key_id().to_owned(),
-        c.secret_access_key().to_owned(),
-        c.session_token().to_owned(),
-    )
+    common::account_role(h, role, ROLE_POLICY).await;
+    let c = common::assume_as_admin(h, role, "s1").await;
+    (c.key, c.secret, c.token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,8 +53,9 @@ async fn user_sessions(h: &Harness) {
     );
 
     // The session can assume a role that trusts its user.
-    let trust = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCT}:user/admin"}},"Action":"sts:AssumeRole"}}]}}"#
+    let trust = common::trust_policy(
+        &format!("arn:aws:iam::{ACCT}:user/admin"),
+        r#""sts:AssumeRole""#,
     );
     h.iam(&k, &s)
         .create_role()

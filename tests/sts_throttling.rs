@@ -214,9 +214,7 @@ async fn counted(h: &Harness, _clock: &ManualClock) {
     h.iam(&k, &s)
         .create_role()
         .role_name("Dev")
-        .assume_role_policy_document(format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{admin_arn}"}},"Action":"sts:AssumeRole"}}]}}"#
-        ))
+        .assume_role_policy_document(common::trust_policy(&admin_arn, r#""sts:AssumeRole""#))
         .send()
         .await
         .unwrap();

@@ -263,72 +263,79 @@ impl Harness {
         (id.to_string(), secret.expose().to_owned())
     }
 
+    /// An STS client signing with a long-term key, at the gateway's time.
     pub fn sts(&self, key: &str, secret: &str) -> aws_sdk_sts::Client {
-        self.sts_at(key, secret, SystemTime::now())
+        self.sts_with(
+            Credentials::new(key, secret, None, None, "test"),
+            self.time_source(),
+        )
+    }
+
+    /// The gateway's clock as the SDK's time source: clients sign at the time the gateway
+    /// reads, so a test that moves a [`fedgate_core::ManualClock`] moves its clients too.
+    pub fn time_source(&self) -> aws_smithy_async::time::SharedTimeSource {
+        aws_smithy_async::time::SharedTimeSource::new(GatewayTime(self.app.iam.clock.clone()))
+    }
+
+    fn sts_with(
+        &self,
+        creds: Credentials,
+        time: impl aws_smithy_async::time::TimeSource + 'static,
+    ) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(creds)
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .time_source(time)
+            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    fn iam_with(&self, creds: Credentials) -> aws_sdk_iam::Client {
+        let conf = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(creds)
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .time_source(self.time_source())
+            .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_iam::Client::from_conf(conf)
     }
 
     /// An STS client whose clock reads `at` (to sign stale or future requests).
     pub fn sts_at(&self, key: &str, secret: &str, at: SystemTime) -> aws_sdk_sts::Client {
-        let conf = aws_sdk_sts::Config::builder()
-            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-            .region(aws_sdk_sts::config::Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .time_source(aws_smithy_async::time::StaticTimeSource::new(at))
-            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
-            .build();
-        aws_sdk_sts::Client::from_conf(conf)
+        self.sts_with(
+            Credentials::new(key, secret, None, None, "test"),
+            aws_smithy_async::time::StaticTimeSource::new(at),
+        )
     }
 
     /// An STS client signing with temporary credentials (key, secret, session token).
     pub fn sts_session(&self, key: &str, secret: &str, token: &str) -> aws_sdk_sts::Client {
-        let conf = aws_sdk_sts::Config::builder()
-            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-            .region(aws_sdk_sts::config::Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new(
-                key,
-                secret,
-                Some(token.to_owned()),
-                None,
-                "test",
-            ))
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
-            .build();
-        aws_sdk_sts::Client::from_conf(conf)
+        self.sts_with(
+            Credentials::new(key, secret, Some(token.to_owned()), None, "test"),
+            self.time_source(),
+        )
     }
 
     /// An IAM client signing with temporary credentials (key, secret, session token).
     pub fn iam_session(&self, key: &str, secret: &str, token: &str) -> aws_sdk_iam::Client {
-        let conf = aws_sdk_iam::Config::builder()
-            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-            .region(aws_sdk_iam::config::Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new(
-                key,
-                secret,
-                Some(token.to_owned()),
-                None,
-                "test",
-            ))
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
-            .build();
-        aws_sdk_iam::Client::from_conf(conf)
+        self.iam_with(Credentials::new(
+            key,
+            secret,
+            Some(token.to_owned()),
+            None,
+            "test",
+        ))
     }
 
     pub fn iam(&self, key: &str, secret: &str) -> aws_sdk_iam::Client {
-        let conf = aws_sdk_iam::Config::builder()
-            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-            .region(aws_sdk_iam::config::Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
-            .build();
-        aws_sdk_iam::Client::from_conf(conf)
+        self.iam_with(Credentials::new(key, secret, None, None, "test"))
     }
 
     /// A raw request: returns (status, body).
@@ -396,41 +403,207 @@ impl Harness {
         method: &str,
         path_and_query: &str,
     ) -> String {
-        use aws_sigv4::http_request::{
-            SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+        let key = Key {
+            id: key.0.to_owned(),
+            secret: key.1.to_owned(),
+            token: None,
         };
-        use aws_sigv4::sign::v4;
-        let identity = Credentials::new(key.0, key.1, None, None, "t").into();
-        let mut settings = SigningSettings::default();
+        let url = format!("{}{path_and_query}", self.url);
+        let at = aws_smithy_async::time::TimeSource::now(&self.time_source());
+        sign_request(&key, service, method, &url, &[], &[], true, at).1
+    }
+
+    /// Sends a question to `/authorize` signed by `asker`; returns status and JSON.
+    pub async fn ask_authorize(
+        &self,
+        asker: &Key,
+        question: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let body = question.to_string();
+        let url = format!("{}/authorize", self.url);
+        let (headers, _) = sign_request(
+            asker,
+            "fedgate",
+            "POST",
+            &url,
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+            false,
+            aws_smithy_async::time::TimeSource::now(&self.time_source()),
+        );
+        let mut req = reqwest::Client::new().post(&url).body(body);
+        for (k, v) in headers {
+            if k != "host" {
+                req = req.header(k, v);
+            }
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+}
+
+/// A key to sign with: long-term (no token) or temporary.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub id: String,
+    pub secret: String,
+    pub token: Option<String>,
+}
+
+impl From<&Creds> for Key {
+    fn from(c: &Creds) -> Key {
+        Key {
+            id: c.key.clone(),
+            secret: c.secret.clone(),
+            token: Some(c.token.clone()),
+        }
+    }
+}
+
+/// Signs `method url` with `headers` and `body` for `service`; returns the headers to send
+/// (the given ones plus host, x-amz-date, authorization, …) and the URL, presigned when
+/// `presign` (valid 300 s), all as of `at`.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_request(
+    key: &Key,
+    service: &str,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    presign: bool,
+    at: SystemTime,
+) -> (Vec<(String, String)>, String) {
+    let identity = Credentials::new(&key.id, &key.secret, key.token.clone(), None, "t").into();
+    let mut settings = SigningSettings::default();
+    if presign {
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(Duration::from_secs(300));
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name(service)
-            .time(SystemTime::now())
-            .settings(settings)
-            .build()
-            .unwrap()
-            .into();
-        let url = format!("{}{path_and_query}", self.url);
-        let host = self.url.trim_start_matches("http://").to_owned();
-        let req = SignableRequest::new(
-            method,
-            &url,
-            [("host", host.as_str())].into_iter(),
-            SignableBody::Bytes(&[]),
-        )
-        .unwrap();
-        let (instructions, _) = sign(req, &params).unwrap().into_parts();
-        let mut http_req = http::Request::builder()
-            .method(method)
-            .uri(&url)
-            .body(())
-            .unwrap();
-        instructions.apply_to_request_http1x(&mut http_req);
-        http_req.uri().to_string()
     }
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name(service)
+        .time(at)
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut all: Vec<(String, String)> = vec![("host".into(), host)];
+    all.extend(
+        headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let req = SignableRequest::new(
+        method,
+        url,
+        all.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(body),
+    )
+    .unwrap();
+    let (instructions, _) = sign(req, &params).unwrap().into_parts();
+    let mut http_req = http::Request::builder().method(method).uri(url);
+    for (k, v) in &all {
+        http_req = http_req.header(k, v);
+    }
+    let mut http_req = http_req.body(()).unwrap();
+    instructions.apply_to_request_http1x(&mut http_req);
+    let out = http_req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect();
+    (out, http_req.uri().to_string())
+}
+
+/// [`fedgate_core::Clock`] as an AWS SDK time source.
+struct GatewayTime(Arc<dyn fedgate_core::Clock>);
+
+impl std::fmt::Debug for GatewayTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GatewayTime")
+    }
+}
+
+impl aws_smithy_async::time::TimeSource for GatewayTime {
+    fn now(&self) -> SystemTime {
+        let ms = u64::try_from(self.0.now_millis()).unwrap_or(0);
+        SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+    }
+}
+
+/// Temporary credentials as STS hands them out.
+#[derive(Debug, Clone)]
+pub struct Creds {
+    pub key: String,
+    pub secret: String,
+    pub token: String,
+}
+
+impl From<&aws_sdk_sts::types::Credentials> for Creds {
+    fn from(c: &aws_sdk_sts::types::Credentials) -> Creds {
+        Creds {
+            key: c.access_key_id().to_owned(),
+            secret: c.secret_access_key().to_owned(),
+            token: c.session_token().to_owned(),
+        }
+    }
+}
+
+/// A trust policy letting `principal` (an ARN) call `actions` (e.g. `"sts:AssumeRole"` or
+/// `["sts:AssumeRole","sts:TagSession"]`, as JSON).
+pub fn trust_policy(principal: &str, actions: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":{actions}}}]}}"#
+    )
+}
+
+/// Creates role `name` trusting the whole account 123456789012 for `sts:AssumeRole`, with
+/// inline policy `p` = `policy`.
+pub async fn account_role(h: &Harness, name: &str, policy: &str) {
+    let iam = h.admin_iam();
+    iam.create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust_policy(
+            "arn:aws:iam::123456789012:root",
+            r#""sts:AssumeRole""#,
+        ))
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(name)
+        .policy_name("p")
+        .policy_document(policy)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The bootstrap admin assumes role `name` of 123456789012 as session `session`.
+pub async fn assume_as_admin(h: &Harness, name: &str, session: &str) -> Creds {
+    let (k, s) = h.admin_key();
+    let out = h
+        .sts(&k, &s)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::123456789012:role/{name}"))
+        .role_session_name(session)
+        .send()
+        .await
+        .unwrap();
+    Creds::from(out.credentials().unwrap())
 }
 
 /// A user and an access key made through the API by `iam`. Returns a client for the user.

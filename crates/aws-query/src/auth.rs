@@ -55,6 +55,7 @@ impl Caches {
                     m.remove(id);
                 }
             }
+            Invalidation::Records(_) => {}
             Invalidation::All => {
                 if let Ok(mut m) = self.resolved.write() {
                     m.clear();

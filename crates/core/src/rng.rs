@@ -22,12 +22,28 @@ pub trait Rng: Send + Sync + 'static {
         }
     }
 
-    /// A string of `len` characters drawn uniformly from `alphabet`.
+    /// A string of `len` characters drawn uniformly from `alphabet` (at most 256 symbols):
+    /// random bytes drawn in one batch, each byte rejected when it falls in the biased top
+    /// zone, so one call to the OS generator usually suffices for the whole string.
     fn string_from(&self, alphabet: &[u8], len: usize) -> String {
-        let n = u32::try_from(alphabet.len()).unwrap_or(u32::MAX);
-        (0..len)
-            .map(|_| char::from(alphabet[self.below(n) as usize % alphabet.len().max(1)]))
-            .collect()
+        let n = alphabet.len();
+        if n == 0 || n > 256 {
+            return String::new();
+        }
+        let zone = 256 - 256 % n;
+        let mut out = String::with_capacity(len);
+        let (mut made, mut buf) = (0, [0u8; 64]);
+        while made < len {
+            let want = (len - made + len / 4 + 1).min(buf.len());
+            self.fill(&mut buf[..want]);
+            for &b in &buf[..want] {
+                if usize::from(b) < zone && made < len {
+                    out.push(char::from(alphabet[usize::from(b) % n]));
+                    made += 1;
+                }
+            }
+        }
+        out
     }
 }
 
@@ -79,5 +95,40 @@ impl Rng for TestRng {
             *s ^= *s << 17;
             *b = (*s >> 24) as u8;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Rng, SystemRng, TestRng};
+
+    #[test]
+    fn strings_have_the_length_and_alphabet_asked_for() {
+        let rng = SystemRng::new();
+        for len in [0, 1, 16, 40, 64, 200] {
+            let s = rng.string_from(b"ABC234", len);
+            assert_eq!(s.chars().count(), len);
+            assert!(s.bytes().all(|b| b"ABC234".contains(&b)), "{s}");
+        }
+        assert_eq!(rng.string_from(b"", 5), "");
+    }
+
+    #[test]
+    fn every_symbol_is_about_equally_likely() {
+        // 36 symbols do not divide 256: without rejection the first 4 would come up
+        // 8/7 as often as the rest.
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        let rng = TestRng::seeded(7);
+        let mut counts = [0u32; 36];
+        let s = rng.string_from(alphabet, 360_000);
+        for b in s.bytes() {
+            let i = alphabet.iter().position(|a| *a == b).unwrap_or(0);
+            counts[i] += 1;
+        }
+        let (min, max) = (
+            counts.iter().min().copied().unwrap_or(0),
+            counts.iter().max().copied().unwrap_or(0),
+        );
+        assert!(min > 9_500 && max < 10_500, "{counts:?}");
     }
 }

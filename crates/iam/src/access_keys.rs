@@ -357,8 +357,14 @@ pub async fn get_access_key_last_used(
 
 /// Whether a last use recorded at `recorded` (ISO 8601) is old enough to be written again.
 pub fn last_use_is_stale(recorded: Option<&LastUsed>, now: OffsetDateTime) -> bool {
-    let Some(r) = recorded else { return true };
-    match OffsetDateTime::parse(&r.date, &time::format_description::well_known::Rfc3339) {
+    use_date_is_stale(recorded.map(|r| r.date.as_str()), now)
+}
+
+/// Whether a last use recorded on `date` (ISO 8601; `None` = never) is older than
+/// [`LAST_USED_GRANULARITY_SECS`] at `now`, so worth writing again (for keys and roles).
+pub fn use_date_is_stale(date: Option<&str>, now: OffsetDateTime) -> bool {
+    let Some(date) = date else { return true };
+    match OffsetDateTime::parse(date, &time::format_description::well_known::Rfc3339) {
         Ok(t) => (now - t).whole_seconds() >= LAST_USED_GRANULARITY_SECS,
         Err(_) => true,
     }

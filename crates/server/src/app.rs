@@ -131,8 +131,10 @@ impl App {
                 )
             }
         };
+        // IAM records read from Redis are cached for as long as keys are (auth.key_cache_ms).
+        let record_ttl = std::time::Duration::from_millis(u64::from(config.auth.key_cache_ms));
         let iam = Iam::new(
-            Store::new(backend),
+            Store::with_record_cache(backend, record_ttl),
             Arc::new(kek),
             clock,
             rng,

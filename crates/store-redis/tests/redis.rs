@@ -30,6 +30,22 @@ async fn redis() -> (Store, RedisServer) {
 
 fedgate_store::conformance_suite!(redis);
 
+/// The same suite through the record cache the gateway puts in front of Redis.
+mod cached {
+    use super::*;
+
+    async fn cached_redis() -> (Store, RedisServer) {
+        let server = RedisServer::start();
+        let backend = RedisBackend::connect(&server.url(), &unique_prefix("cached"))
+            .await
+            .unwrap();
+        let store = Store::with_record_cache(Arc::new(backend), Duration::from_secs(60));
+        (store, server)
+    }
+
+    fedgate_store::conformance_suite!(cached_redis);
+}
+
 /// Every Redis key (as bytes) under `prefix`.
 async fn keys_under(url: &str, prefix: &str) -> Vec<Vec<u8>> {
     let client = redis::Client::open(url).unwrap();

@@ -1,5 +1,5 @@
-//! Cache invalidation across replicas: when a session ends or an access key changes, every
-//! gateway sharing the store hears of it and drops what it cached.
+//! Cache invalidation across replicas: when a session ends, an access key changes or IAM
+//! records are written, every gateway sharing the store hears of it and drops what it cached.
 //!
 //! [`crate::Store`] sends an [`Invalidation`] on its local bus and, when its backend is
 //! shared by other replicas (Redis), publishes it there too; the backend forwards what other
@@ -14,6 +14,8 @@ pub enum Invalidation {
     Session(String),
     /// This access key was deleted, deactivated or reactivated.
     AccessKey(String),
+    /// These records were written or deleted (see [`crate::cache`]).
+    Records(Vec<String>),
     /// Anything may have changed: drop every cached entry.
     All,
 }
@@ -24,6 +26,7 @@ impl Invalidation {
         match self {
             Invalidation::Session(id) => format!("s:{id}"),
             Invalidation::AccessKey(id) => format!("k:{id}"),
+            Invalidation::Records(keys) => format!("r:{}", keys.join("\n")),
             Invalidation::All => "*".to_owned(),
         }
     }
@@ -34,6 +37,9 @@ impl Invalidation {
         match raw.split_once(':') {
             Some(("s", id)) if !id.is_empty() => Invalidation::Session(id.to_owned()),
             Some(("k", id)) if !id.is_empty() => Invalidation::AccessKey(id.to_owned()),
+            Some(("r", keys)) if !keys.is_empty() => {
+                Invalidation::Records(keys.split('\n').map(str::to_owned).collect())
+            }
             _ => Invalidation::All,
         }
     }
@@ -52,11 +58,14 @@ mod tests {
         for i in [
             Invalidation::Session("ASIAX".into()),
             Invalidation::AccessKey("AKIAX".into()),
+            Invalidation::Records(vec!["acct/1/role/R".into(), "acct/1/name/role/r".into()]),
+            Invalidation::Records(vec!["alias/x".into()]),
             Invalidation::All,
         ] {
             assert_eq!(Invalidation::decode(&i.encode()), i);
         }
         assert_eq!(Invalidation::decode("v2:whatever"), Invalidation::All);
         assert_eq!(Invalidation::decode("s:"), Invalidation::All);
+        assert_eq!(Invalidation::decode("r:"), Invalidation::All);
     }
 }

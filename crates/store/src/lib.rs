@@ -8,12 +8,14 @@
 //!   any backend: create-if-absent with case-insensitive unique names, and atomic
 //!   read-modify-write that retries on conflict, so concurrent writers never lose an update.
 //!
-//! [`invalidation`] tells every replica's caches when a session ends or a key changes.
+//! [`invalidation`] tells every replica's caches when a session ends or a key changes;
+//! [`cache`] keeps IAM records read from a shared backend in memory, invalidated the same way.
 //!
 //! [`conformance`] is the one test suite every backend must pass.
 //! It knows nothing of IAM rules (names, limits) or of HTTP: those live above it.
 
 mod backend;
+pub mod cache;
 pub mod conformance;
 mod embedded;
 pub mod entities;

@@ -275,24 +275,24 @@ pub struct SessionDetails {
     #[serde(default)]
     pub owner_id: String,
     /// The inline session policy (`Policy`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_policy: Option<String>,
     /// Managed session policies (`PolicyArns`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy_arns: Vec<String>,
     /// Session tags (aws:PrincipalTag/*, overriding the role's tags of the same key).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     /// Keys of the session tags passed on when this session assumes another role.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transitive_tag_keys: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_identity: Option<String>,
     /// When MFA was checked for this session, Unix ms (`None` = no MFA).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_authenticated_at_ms: Option<i64>,
     /// `GetFederationToken`'s federated user name, when the session is one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub federated_name: Option<String>,
 }
 

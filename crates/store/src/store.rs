@@ -116,6 +116,22 @@ impl Store {
         Store { backend, listeners }
     }
 
+    /// A store over a shared `backend` (Redis) with IAM records cached in this process for
+    /// at most `ttl` (see [`crate::cache`]); a backend no other replica shares is used as is,
+    /// its reads being local already.
+    pub fn with_record_cache(backend: Arc<dyn Backend>, ttl: std::time::Duration) -> Self {
+        if !backend.shared() || ttl.is_zero() {
+            return Store::new(backend);
+        }
+        let cache = Arc::new(crate::cache::RecordCache::new(ttl));
+        let store = Store::new(Arc::new(crate::cache::CachedBackend::new(
+            backend,
+            cache.clone(),
+        )));
+        store.on_invalidation(move |inv| cache.apply(inv));
+        store
+    }
+
     /// Calls `f` for every invalidation from this replica (synchronously, before the write
     /// that caused it returns) and, on a shared backend, from every other one.
     pub fn on_invalidation(&self, f: impl Fn(&Invalidation) + Send + Sync + 'static) {

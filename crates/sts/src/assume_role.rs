@@ -353,13 +353,29 @@ pub(crate) async fn verify_mfa(
     }
 }
 
-/// Records the role's last use (RoleLastUsed); a failure does not fail the request.
+/// When the role's last use was recorded, if ever.
+fn recorded(r: &Role) -> Option<&str> {
+    r.last_used.as_ref().map(|(at, _)| at.as_str())
+}
+
+/// Records the role's last use (RoleLastUsed) unless a use within the last five minutes is
+/// recorded already (as for access keys: AWS's own tracking is not per request either), so a
+/// busy role is not rewritten, and its record not fought over, on every AssumeRole. A failure
+/// does not fail the request.
 async fn note_role_used(iam: &Iam, role: &Role, ctx: &RequestContext) {
-    let at = iso8601(iam.clock.now());
+    use fedgate_iam::access_keys::use_date_is_stale;
+    let now = iam.clock.now();
+    if !use_date_is_stale(recorded(role), now) {
+        return;
+    }
+    let at = iso8601(now);
     let region = ctx.region.clone();
     let r = iam
         .store
-        .update_entity::<Role, _, IamError, _>(&role.account_id, &role.role_id, |r| {
+        .update_entity::<Role, _, (), _>(&role.account_id, &role.role_id, |r| {
+            if !use_date_is_stale(recorded(r), now) {
+                return Err(());
+            }
             r.last_used = Some((at.clone(), region.clone()));
             Ok(())
         })
