@@ -479,6 +479,10 @@ pub fn sign_request(
     presign: bool,
     at: SystemTime,
 ) -> (Vec<(String, String)>, String) {
+    use aws_sigv4::http_request::{
+        SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+    };
+    use aws_sigv4::sign::v4;
     let identity = Credentials::new(&key.id, &key.secret, key.token.clone(), None, "t").into();
     let mut settings = SigningSettings::default();
     if presign {
