@@ -337,6 +337,19 @@ async fn tokens(h: &Harness) {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("InvalidClientTokenId"));
+    // A new role of the same name (a new unique id) does not bring them back.
+    make_role(
+        h,
+        "Dev",
+        &trust(&format!("arn:aws:iam::{ACCT}:user/admin")),
+        None,
+        3600,
+    )
+    .await;
+    let err = call(b.key.clone(), b.secret.clone(), b.token.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidClientTokenId"));
 }
 both_backends!(session_tokens, super::tokens);
 

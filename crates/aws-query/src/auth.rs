@@ -174,8 +174,9 @@ impl Authenticator {
 
     /// The session of a temporary key: the token is verified on every request (no I/O);
     /// the session record comes from the short-lived cache when its expiry matches the
-    /// token's, else from the store. An ended session leaves every replica's cache through
-    /// the store's invalidations, and at the latest after `key_cache_ms`.
+    /// token's, else from the store; its owner is checked on every request. An ended session
+    /// leaves every replica's cache through the store's invalidations, and at the latest
+    /// after `key_cache_ms`.
     async fn resolve_session(
         &self,
         id: &AccessKeyId,
@@ -193,9 +194,11 @@ impl Authenticator {
             && now < until
             && r.session.expires_at_ms == expires_at_ms
         {
+            fedgate_sts::resolve::check_owner(&self.iam, &r.session).await?;
             return Ok(r);
         }
         let r = Arc::new(fedgate_sts::resolve::load_session(&self.iam, id, expires_at_ms).await?);
+        fedgate_sts::resolve::check_owner(&self.iam, &r.session).await?;
         if self.key_cache_ms > 0
             && let Ok(mut m) = self.caches.sessions.write()
         {

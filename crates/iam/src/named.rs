@@ -272,11 +272,9 @@ pub async fn delete_bounded<T: Bounded>(
             None => Txn::new(),
         };
         match iam.store.delete_entity(&e, version, extra).await {
-            Ok(()) => {
-                // Its temporary credentials end with it.
-                iam.store.end_sessions(account, e.id()).await?;
-                return Ok(());
-            }
+            // Its temporary credentials end with it: every request signed with one checks
+            // that its owner still exists (fedgate_sts::resolve::check_owner).
+            Ok(()) => return Ok(()),
             Err(StoreError::Conflict) => {}
             Err(e) => return Err(e.into()),
         }

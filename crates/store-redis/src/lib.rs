@@ -82,6 +82,7 @@ pub struct RedisBackend {
     channel: String,
     keys: Keys,
     commit: std::sync::Arc<Script>,
+    create: std::sync::Arc<Script>,
     /// Whole-call bound, covering a reconnect in progress as well as the command itself.
     deadline: Duration,
 }
@@ -136,6 +137,7 @@ impl RedisBackend {
             channel: format!("{key_prefix}inval"),
             keys: Keys::new(key_prefix),
             commit: std::sync::Arc::new(script::commit_script()),
+            create: std::sync::Arc::new(script::create_script()),
             deadline,
         };
         backend.ping().await?;
@@ -260,6 +262,16 @@ impl Backend for RedisBackend {
     async fn commit(&self, txn: Txn) -> Result<(), StoreError> {
         if txn.checks.is_empty() && txn.ops.is_empty() {
             return Ok(());
+        }
+        if let Some((key, value, expires_at_ms)) = script::as_create(&txn) {
+            let mut invocation = self.create.prepare_invoke();
+            invocation
+                .key(self.keys.record(key))
+                .arg(value)
+                .arg(expires_at_ms.map_or_else(Vec::new, |at| at.to_string().into_bytes()));
+            let mut conn = self.conn.clone();
+            let reply: i64 = bounded(self.deadline, invocation.invoke_async(&mut conn)).await?;
+            return script::reply_to_result(reply);
         }
         let (keys, argv) = script::encode(&self.keys, txn);
         let mut invocation = self.commit.prepare_invoke();

@@ -97,6 +97,39 @@ pub(crate) fn commit_script() -> Script {
     Script::new(COMMIT_LUA)
 }
 
+/// The one transaction shape on the hot path — create one record if absent (a new session:
+/// `check_absent(k)` then `put(k)`, with or without expiry) — as a script a fraction of the
+/// general one's cost, with the same effect: `0` when the key exists, else the record at
+/// version 1 with its expiry, and `1`. `KEYS[1]` the record; `ARGV` value, expiry (decimal
+/// Unix ms, or empty).
+const CREATE_LUA: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', '1', 'd', ARGV[1])
+if ARGV[2] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+return 1
+"#;
+
+pub(crate) fn create_script() -> Script {
+    Script::new(CREATE_LUA)
+}
+
+/// When `txn` is exactly "create this one record if absent": the record, value and expiry.
+pub(crate) fn as_create(txn: &Txn) -> Option<(&str, &[u8], Option<i64>)> {
+    match (txn.checks.as_slice(), txn.ops.as_slice()) {
+        (
+            [Check::Absent(checked)],
+            [
+                Op::Put {
+                    key,
+                    value,
+                    expires_at_ms,
+                },
+            ],
+        ) if checked == key => Some((key.as_str(), value.as_slice(), *expires_at_ms)),
+        _ => None,
+    }
+}
+
 /// How the script answered.
 pub(crate) fn reply_to_result(reply: i64) -> Result<(), StoreError> {
     match reply {
@@ -197,6 +230,29 @@ pub(crate) fn encode(keys: &Keys, txn: Txn) -> (Vec<String>, Vec<Vec<u8>>) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+
+    #[test]
+    fn only_a_lone_create_takes_the_short_script() {
+        let create = Txn::new().check_absent("s").put_expiring("s", vec![1], 42);
+        assert_eq!(as_create(&create), Some(("s", &[1u8][..], Some(42))));
+        let plain = Txn::new().check_absent("s").put("s", vec![]);
+        assert_eq!(as_create(&plain), Some(("s", &[][..], None)));
+        for other in [
+            Txn::new().check_absent("s").put("t", vec![]),
+            Txn::new().check_version("s", 1).put("s", vec![]),
+            Txn::new().put("s", vec![]),
+            Txn::new()
+                .check_absent("s")
+                .put("s", vec![])
+                .index_add("i", "s"),
+            Txn::new()
+                .check_absent("s")
+                .check_absent("t")
+                .put("s", vec![]),
+        ] {
+            assert_eq!(as_create(&other), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn one_key_per_item_and_values_stay_separate_arguments() {

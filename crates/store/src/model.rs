@@ -271,7 +271,8 @@ pub struct SessionDetails {
     /// When the credentials were issued (aws:TokenIssueTime), Unix ms.
     #[serde(default)]
     pub issued_at_ms: i64,
-    /// The role id, user id or `root` whose sessions index lists this one; empty = none.
+    /// The role id, user id or `root` the session belongs to (checked to still exist on every
+    /// request); empty = none.
     #[serde(default)]
     pub owner_id: String,
     /// The inline session policy (`Policy`).

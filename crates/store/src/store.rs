@@ -72,9 +72,6 @@ fn access_key_key(id: &AccessKeyId) -> String {
 fn session_key(id: &AccessKeyId) -> String {
     format!("session/{id}")
 }
-fn session_index(account: &AccountId, owner_id: &str) -> String {
-    format!("acct/{account}/sessions/{owner_id}")
-}
 
 /// Create-if-absent of an account (and its alias).
 fn account_txn(account: &Account) -> Result<Txn, StoreError> {
@@ -423,20 +420,15 @@ impl Store {
 
     // ---- sessions ----
 
-    /// Stores a session that vanishes at `session.expires_at_ms`, listed under its owner
-    /// (`session.details.owner_id`, when set) so that deleting the owner can end it.
+    /// Stores a session that vanishes at `session.expires_at_ms`: one record, nothing else
+    /// (its owner's deletion ends it through the owner check at authentication, so there is
+    /// no per-owner list to grow with every session and to keep pruned).
     pub async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
         let k = session_key(&session.access_key_id);
-        let mut txn =
+        let txn =
             Txn::new()
                 .check_absent(&k)
                 .put_expiring(&k, to_json(session)?, session.expires_at_ms);
-        if !session.details.owner_id.is_empty() {
-            txn = txn.index_add(
-                session_index(&session.account_id, &session.details.owner_id),
-                session.access_key_id.as_str(),
-            );
-        }
         self.commit_unique(txn).await
     }
 
@@ -450,38 +442,6 @@ impl Store {
             .await?;
         self.invalidate(Invalidation::Session(id.to_string())).await;
         Ok(())
-    }
-
-    /// Ends every session of `owner_id` (a role id, user id or `root`) in `account`: deletes
-    /// the sessions and their index. Returns the key ids that were listed.
-    pub async fn end_sessions(
-        &self,
-        account: &AccountId,
-        owner_id: &str,
-    ) -> Result<Vec<AccessKeyId>, StoreError> {
-        const PAGE: usize = 500;
-        let index = session_index(account, owner_id);
-        let mut ended = Vec::new();
-        loop {
-            let page = self.backend.index_range(&index, None, PAGE).await?;
-            if page.is_empty() {
-                return Ok(ended);
-            }
-            let mut txn = Txn::new();
-            let mut these = Vec::with_capacity(page.len());
-            for member in &page {
-                if let Ok(id) = AccessKeyId::parse(member) {
-                    txn = txn.delete(session_key(&id));
-                    these.push(id);
-                }
-                txn = txn.index_remove(&index, member.as_str());
-            }
-            self.backend.commit(txn).await?;
-            for id in &these {
-                self.invalidate(Invalidation::Session(id.to_string())).await;
-            }
-            ended.extend(these);
-        }
     }
 
     pub(crate) async fn commit_unique(&self, txn: Txn) -> Result<(), StoreError> {

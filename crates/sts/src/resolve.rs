@@ -1,8 +1,13 @@
 //! Temporary credentials → the session they belong to, for request authentication.
 //!
 //! The token is checked first (authentic, for this key id, not expired), then the session
-//! record is read by key id (one O(1) lookup). A record that is gone before the token's
-//! expiry was ended (its role or user deleted): `InvalidClientTokenId`.
+//! record is read by key id (one O(1) lookup), then its owner — the role, or the user of a
+//! GetSessionToken/GetFederationToken session — must still exist with the same unique id
+//! ([`check_owner`], on every request, also when the session itself comes from a cache). A
+//! session whose record is gone, or whose owner was deleted (even if re-created under the
+//! same name, which gives a new id), is ended: `InvalidClientTokenId`. Ending sessions this
+//! way needs no list of each owner's sessions: deleting the owner is one write, and the
+//! session records expire by themselves.
 
 use crate::StsError;
 use crate::token::{self, TokenError};
@@ -36,7 +41,34 @@ pub async fn resolve_session(
     token: Option<&str>,
 ) -> Result<ResolvedSession, StsError> {
     let expires_at_ms = check_token(iam, id, token)?;
-    load_session(iam, id, expires_at_ms).await
+    let r = load_session(iam, id, expires_at_ms).await?;
+    check_owner(iam, &r.session).await?;
+    Ok(r)
+}
+
+/// The session's owner still exists (see the module's documentation); a store read that
+/// the record cache usually answers from memory.
+pub async fn check_owner(iam: &Iam, session: &Session) -> Result<(), StsError> {
+    let owner = session.details.owner_id.as_str();
+    let account = &session.account_id;
+    let alive = if owner.is_empty() || owner == "root" {
+        true
+    } else if owner.starts_with("AROA") {
+        iam.store
+            .get_entity::<fedgate_store::model::Role>(account, owner)
+            .await?
+            .is_some()
+    } else {
+        iam.store
+            .get_entity::<fedgate_store::model::User>(account, owner)
+            .await?
+            .is_some()
+    };
+    if alive {
+        Ok(())
+    } else {
+        Err(StsError::InvalidClientTokenId)
+    }
 }
 
 /// The token alone (no I/O): authentic, for this key id, unexpired. Returns its expiry,
