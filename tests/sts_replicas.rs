@@ -170,3 +170,74 @@ async fn revoking_older_sessions_on_one_replica_holds_on_the_other() {
         .await
         .unwrap();
 }
+
+/// IAM records are cached by each replica for a minute here (the record cache in front of
+/// Redis); a policy change through one replica reaches the other's cache within a second,
+/// both ways: a grant removed, and a group membership added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policy_changes_on_one_replica_hold_on_the_other() {
+    let (a, b) = pair().await;
+    let admin_a = a.h.admin_iam();
+    let carol_on_b = common::user_with_api_key(&b, &b.admin_iam(), "carol").await;
+    admin_a
+        .put_user_policy()
+        .user_name("carol")
+        .policy_name("p")
+        .policy_document(ROLE_POLICY.replace("iam:GetRole", "iam:ListUsers"))
+        .send()
+        .await
+        .unwrap();
+    // Granted on A: B sees it (it had not cached the user's policies yet, or drops them).
+    let started = Instant::now();
+    while carol_on_b.list_users().send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "grant not seen on B"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // B has the user cached now; removing the grant on A reaches it.
+    admin_a
+        .delete_user_policy()
+        .user_name("carol")
+        .policy_name("p")
+        .send()
+        .await
+        .unwrap();
+    let took = until_refused(|| {
+        let c = carol_on_b.clone();
+        async move { c.list_users().send().await.is_ok() }
+    })
+    .await;
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    // A group with the grant, joined on A, counts on B.
+    admin_a
+        .create_group()
+        .group_name("readers")
+        .send()
+        .await
+        .unwrap();
+    admin_a
+        .put_group_policy()
+        .group_name("readers")
+        .policy_name("p")
+        .policy_document(ROLE_POLICY.replace("iam:GetRole", "iam:ListUsers"))
+        .send()
+        .await
+        .unwrap();
+    admin_a
+        .add_user_to_group()
+        .group_name("readers")
+        .user_name("carol")
+        .send()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while carol_on_b.list_users().send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "group grant not seen on B"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -33,8 +33,13 @@ use std::sync::Arc;
 
 mod explain;
 pub mod federated;
+mod keys;
+mod opening;
 mod session;
 pub use explain::{Explanation, explain};
+use keys::insert_action_keys;
+pub use keys::{ActionKeys, request_tag_keys, resource_tag_keys};
+use opening::{Opening, opening};
 pub use session::session_policies;
 
 /// Why a session of a deleted role is denied.
@@ -68,41 +73,6 @@ pub async fn authorize(
     authorize_with(iam, principal, action, resource, ctx, &[]).await
 }
 
-/// Condition keys an action adds to the request context, as the service authorization
-/// reference lists them for that action: `iam:PolicyARN`, `iam:PermissionsBoundary`,
-/// `aws:RequestTag/…`, `aws:TagKeys`, `aws:ResourceTag/…`, `iam:ResourceTag/…`, `sts:…`.
-/// `aws:TagKeys` (and any key given several values) is multi-valued.
-pub type ActionKeys = [(String, Vec<String>)];
-
-/// The condition keys of a request that sets `tags` (Create* with Tags, Tag*): one
-/// `aws:RequestTag/{key}` per tag and `aws:TagKeys`.
-pub fn request_tag_keys(tags: &[fedgate_store::model::Tag]) -> Vec<(String, Vec<String>)> {
-    let mut keys: Vec<(String, Vec<String>)> = tags
-        .iter()
-        .map(|t| (format!("aws:RequestTag/{}", t.key), vec![t.value.clone()]))
-        .collect();
-    if !tags.is_empty() {
-        keys.push((
-            "aws:TagKeys".to_owned(),
-            tags.iter().map(|t| t.key.clone()).collect(),
-        ));
-    }
-    keys
-}
-
-/// The condition keys of a request acting on a tagged user or role: `aws:ResourceTag/{key}`
-/// and IAM's own `iam:ResourceTag/{key}`.
-pub fn resource_tag_keys(tags: &[fedgate_store::model::Tag]) -> Vec<(String, Vec<String>)> {
-    tags.iter()
-        .flat_map(|t| {
-            [
-                (format!("aws:ResourceTag/{}", t.key), vec![t.value.clone()]),
-                (format!("iam:ResourceTag/{}", t.key), vec![t.value.clone()]),
-            ]
-        })
-        .collect()
-}
-
 /// [`authorize`] with the action's own condition keys (see [`ActionKeys`]).
 pub async fn authorize_with(
     iam: &Iam,
@@ -126,50 +96,18 @@ pub async fn decide(
     ctx: &RequestContext,
     keys: &ActionKeys,
 ) -> Result<(Decision, bool), IamError> {
-    if action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
-        return Ok((Decision::Allow, false));
-    }
-    let principal_arn = principal.arn().to_string();
-    let denied = |reason: &str| {
-        Decision::Deny(format!(
-            "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}"
-        ))
-    };
-    if let Some(why) = session::session_token_refusal(iam, principal, action, ctx).await? {
-        return Ok((denied(why), true));
-    }
-    if let Principal::Root { account, .. } = principal {
-        let own = resource_account(resource)
-            .is_none_or(|a| a == account.as_str() || is_aws_managed_policy(resource));
-        return Ok(if own {
-            (Decision::Allow, false)
-        } else {
-            (
-                denied("because no resource-based policy allows the action"),
-                false,
-            )
-        });
-    }
-    let mut subject = match Subject::load(iam, principal, ctx).await? {
-        Ok(s) => s,
-        Err(reason) => return Ok((denied(reason), true)),
+    let mut subject = match opening(iam, principal, action, resource, ctx).await? {
+        Opening::Decided(d) if d.allowed => return Ok((Decision::Allow, false)),
+        Opening::Decided(d) => {
+            return Ok((
+                Decision::Deny(d.message.unwrap_or_default()),
+                d.explicit_deny,
+            ));
+        }
+        Opening::Policies(s) => *s,
     };
     insert_action_keys(&mut subject.context, keys);
     Ok(subject.decide(action, resource, None, principal.account()))
-}
-
-/// Adds an action's own condition keys to the request context.
-fn insert_action_keys(context: &mut Context, keys: &ActionKeys) {
-    for (key, values) in keys {
-        match values.as_slice() {
-            [one] if !key.eq_ignore_ascii_case("aws:TagKeys") => {
-                context.insert(key, one.as_str());
-            }
-            _ => {
-                context.insert_multi(key, values.iter().cloned());
-            }
-        }
-    }
 }
 
 /// [`authorize`] for an action decided with a resource-based policy as well (a role's trust

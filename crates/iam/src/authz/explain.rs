@@ -1,12 +1,11 @@
 //! The authorization decision with its reasons, for services that ask fedgate whether their
-//! caller may act (`POST /authorize`): the same rules as [`super::decide`] — GetCallerIdentity
-//! always allowed, root in its own account, session-token limits, identity ∩ boundary ∩
-//! session policies, an optional resource-based policy — but answering which statements
-//! matched, why a denial happened, and the principal's tags.
+//! caller may act (`POST /authorize`): the same rules as [`super::decide`] (the same opening,
+//! [`super::opening`], then identity ∩ boundary ∩ session policies, and an optional
+//! resource-based policy) but answering which statements matched, why a denial happened, and
+//! the principal's tags.
 
 use super::{
-    ActionKeys, LoadedPolicy, RequestContext, Subject, evaluate_full, insert_action_keys,
-    is_aws_managed_policy, resource_account, session,
+    ActionKeys, LoadedPolicy, Opening, RequestContext, evaluate_full, insert_action_keys, opening,
 };
 use crate::{Iam, IamError};
 use fedgate_core::Principal;
@@ -54,47 +53,16 @@ pub async fn explain(
     keys: &ActionKeys,
     resource_policy: Option<&LoadedPolicy>,
 ) -> Result<Explanation, IamError> {
-    if action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
-        return Ok(Explanation::fixed(true, false, "always_allowed", None));
-    }
-    let principal_arn = principal.arn().to_string();
-    let denied = |reason: &str| {
-        Some(format!(
-            "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}"
-        ))
-    };
-    if let Some(why) = session::session_token_refusal(iam, principal, action, ctx).await? {
-        return Ok(Explanation::fixed(
-            false,
-            true,
-            "principal_unusable",
-            denied(why),
-        ));
-    }
-    if let Principal::Root { account, .. } = principal {
-        let own = resource_account(resource)
-            .is_none_or(|a| a == account.as_str() || is_aws_managed_policy(resource));
-        return Ok(if own {
-            Explanation::fixed(true, false, "root_own_account", None)
-        } else {
-            Explanation::fixed(
-                false,
-                false,
-                "root_other_account",
-                denied("because no resource-based policy allows the action"),
-            )
-        });
-    }
-    let mut subject: Subject = match Subject::load(iam, principal, ctx).await? {
-        Ok(s) => s,
-        Err(why) => {
+    let mut subject = match opening(iam, principal, action, resource, ctx).await? {
+        Opening::Decided(d) => {
             return Ok(Explanation::fixed(
-                false,
-                true,
-                "principal_unusable",
-                denied(why),
+                d.allowed,
+                d.explicit_deny,
+                d.reason,
+                d.message,
             ));
         }
+        Opening::Policies(s) => *s,
     };
     insert_action_keys(&mut subject.context, keys);
     let mut req = Request::new(&subject.principal_arn, action, resource, &subject.context);
