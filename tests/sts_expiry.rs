@@ -14,19 +14,10 @@ use common::redis_support::RedisServer;
 use common::{Creds, Harness, Key, sign_request};
 use fedgate_core::{Clock, ManualClock};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 const ACCT: &str = "123456789012";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetCallerIdentity","iam:ListRoles"],"Resource":"*"}]}"#;
 const EXPIRED: &str = "The security token included in the request is expired";
-
-fn now_clock() -> ManualClock {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    ManualClock::at_unix(i64::try_from(now).unwrap())
-}
 
 fn now_secs(clock: &ManualClock) -> i64 {
     clock.now_millis() / 1000
@@ -105,6 +96,21 @@ fn check_redis_expiry(redis: &RedisServer, minted: &[(&str, Creds)]) {
     }
 }
 
+async fn caller_identity(
+    h: &Harness,
+    c: &Creds,
+) -> Result<
+    aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput,
+    aws_sdk_sts::error::SdkError<
+        aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError,
+    >,
+> {
+    h.sts_session(&c.key, &c.secret, &c.token)
+        .get_caller_identity()
+        .send()
+        .await
+}
+
 async fn expiry(h: &Harness, clock: &ManualClock, redis: Option<&RedisServer>) {
     common::account_role(h, "temp", POLICY).await;
     let minted = mint_all(h, clock).await;
@@ -115,11 +121,7 @@ async fn expiry(h: &Harness, clock: &ManualClock, redis: Option<&RedisServer>) {
     // Used (and so cached) one second before the end: all accepted.
     clock.advance_secs(899);
     for (what, c) in &minted {
-        let me = h
-            .sts_session(&c.key, &c.secret, &c.token)
-            .get_caller_identity()
-            .send()
-            .await;
+        let me = caller_identity(h, c).await;
         assert!(me.is_ok(), "{what}: {me:?}");
         assert_eq!(authorize(h, c).await["decision"], "Allow", "{what}");
     }
@@ -130,12 +132,7 @@ async fn expiry(h: &Harness, clock: &ManualClock, redis: Option<&RedisServer>) {
     // At the expiry: refused everywhere, with AWS's code and wording.
     clock.advance_secs(1);
     for (what, c) in &minted {
-        let err = h
-            .sts_session(&c.key, &c.secret, &c.token)
-            .get_caller_identity()
-            .send()
-            .await
-            .unwrap_err();
+        let err = caller_identity(h, c).await.unwrap_err();
         assert_eq!(common::code(&err), "ExpiredToken", "{what}");
         assert_eq!(common::status(&err), 400, "{what}");
         assert_eq!(common::message(&err), EXPIRED, "{what}");
@@ -150,25 +147,21 @@ async fn expiry(h: &Harness, clock: &ManualClock, redis: Option<&RedisServer>) {
     clock.advance_secs(3600);
     let fresh = mint_all(h, clock).await;
     for (what, c) in &fresh {
-        let me = h
-            .sts_session(&c.key, &c.secret, &c.token)
-            .get_caller_identity()
-            .send()
-            .await;
+        let me = caller_identity(h, c).await;
         assert!(me.is_ok(), "{what}: {me:?}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded() {
-    let clock = now_clock();
+    let clock = common::now_clock();
     let h = common::start_with_clock(Arc::new(clock.clone()), |_| {}).await;
     expiry(&h, &clock, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis() {
-    let clock = now_clock();
+    let clock = common::now_clock();
     // A long cache, so a cached session is refused by the expiry check, not a cache miss.
     let r = common::start_on_redis_with_clock(Arc::new(clock.clone()), |c| {
         c.auth.key_cache_ms = 60_000;

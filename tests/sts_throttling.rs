@@ -13,22 +13,12 @@ use common::{Harness, fails};
 use fedgate_core::ManualClock;
 use fedgate_server::Config;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 const ACCT: &str = "123456789012";
 const STS_UNSIGNED: &[u8] = b"Action=GetCallerIdentity&Version=2011-06-15";
 const IAM_UNSIGNED: &[u8] = b"Action=GetUser&Version=2010-05-08";
 const FORM: &[(&str, &str)] = &[("content-type", "application/x-www-form-urlencoded")];
 const THROTTLED_XML: &str = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>";
-
-/// A manual clock at the real time, so SDK clients (which sign with the real time) agree.
-fn now_clock() -> ManualClock {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    ManualClock::at_unix(i64::try_from(now).unwrap())
-}
 
 /// `on_both!(name, edit, scenario)`: module `name` running `scenario(&Harness, &ManualClock)`
 /// on a gateway configured by `edit`, on each backend.
@@ -38,13 +28,13 @@ macro_rules! on_both {
             use std::sync::Arc;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn embedded() {
-                let clock = super::now_clock();
+                let clock = crate::common::now_clock();
                 let h = crate::common::start_with_clock(Arc::new(clock.clone()), $edit).await;
                 $scenario(&h, &clock).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn redis() {
-                let clock = super::now_clock();
+                let clock = crate::common::now_clock();
                 let r =
                     crate::common::start_on_redis_with_clock(Arc::new(clock.clone()), $edit).await;
                 $scenario(&r.h, &clock).await;
@@ -269,7 +259,7 @@ on_both!(metrics, super::principal_limit, super::counted);
 /// The shipped defaults leave ordinary use alone: a busy minute of a CLI user or an SDK.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defaults_do_not_bother_normal_use() {
-    let h = common::start_with_clock(Arc::new(now_clock()), |_| {}).await;
+    let h = common::start_with_clock(Arc::new(common::now_clock()), |_| {}).await;
     let (k, s) = h.admin_key();
     assert_eq!(allowed(&h.sts(&k, &s), 100).await, 100);
     assert!(throttle_events(&h).is_empty());

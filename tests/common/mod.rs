@@ -532,6 +532,16 @@ pub fn sign_request(
     (out, http_req.uri().to_string())
 }
 
+/// A manual clock set to the real time (so SDK clients signing with either agree), for
+/// tests that then move it.
+pub fn now_clock() -> fedgate_core::ManualClock {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    fedgate_core::ManualClock::at_unix(i64::try_from(now).unwrap())
+}
+
 /// [`fedgate_core::Clock`] as an AWS SDK time source.
 struct GatewayTime(Arc<dyn fedgate_core::Clock>);
 

@@ -116,12 +116,9 @@ impl RecordCache {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.lock().map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.lock().map.is_empty()
     }
 }
 
