@@ -167,9 +167,15 @@ mod tests {
         };
         // Within the leeway: still valid; beyond it: expired.
         assert!(with("exp", json!(999_950)).is_ok());
-        assert!(matches!(with("exp", json!(999_940)), Err(OidcError::Expired(_))));
+        assert!(matches!(
+            with("exp", json!(999_940)),
+            Err(OidcError::Expired(_))
+        ));
         assert!(with("nbf", json!(1_000_060)).is_ok());
-        assert!(matches!(with("nbf", json!(1_000_061)), Err(OidcError::Invalid(_))));
+        assert!(matches!(
+            with("nbf", json!(1_000_061)),
+            Err(OidcError::Invalid(_))
+        ));
         assert!(with("iat", json!(1_000_061)).is_err());
         assert!(with("exp", json!("soon")).is_err());
         assert!(with("aud", json!("other")).is_err());
@@ -187,12 +193,16 @@ mod tests {
             issuer_url: "https://accounts.google.com",
             ..want(&ids)
         };
-        let c = claims(json!({"iss": "accounts.google.com", "sub": "1", "aud": "android-client", "azp": "web-client", "exp": 1_000_100}));
+        let c = claims(
+            json!({"iss": "accounts.google.com", "sub": "1", "aud": "android-client", "azp": "web-client", "exp": 1_000_100}),
+        );
         let ok = check(&c, &w).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(ok.audience, "web-client");
         assert_eq!(ok.original_audience, ["android-client"]);
         // Elsewhere azp does not stand in for aud.
-        let c = claims(json!({"iss": "https://idp.example", "sub": "1", "aud": "x", "azp": "web-client", "exp": 1_000_100}));
+        let c = claims(
+            json!({"iss": "https://idp.example", "sub": "1", "aud": "x", "azp": "web-client", "exp": 1_000_100}),
+        );
         assert!(check(&c, &want(&ids)).is_err());
     }
 }

@@ -133,7 +133,10 @@ impl Fetcher {
             .content_length()
             .is_some_and(|n| n > self.cfg.max_bytes as u64)
         {
-            return Err(format!("GET {url}: larger than {} bytes", self.cfg.max_bytes));
+            return Err(format!(
+                "GET {url}: larger than {} bytes",
+                self.cfg.max_bytes
+            ));
         }
         let max_age = resp
             .headers()
@@ -143,7 +146,10 @@ impl Fetcher {
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| format!("GET {url}: {e}"))? {
             if body.len() + chunk.len() > self.cfg.max_bytes {
-                return Err(format!("GET {url}: larger than {} bytes", self.cfg.max_bytes));
+                return Err(format!(
+                    "GET {url}: larger than {} bytes",
+                    self.cfg.max_bytes
+                ));
             }
             body.extend_from_slice(&chunk);
         }

@@ -104,7 +104,8 @@ pub fn parse(token: &str) -> Result<Jws<'_>, OidcError> {
         )));
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(invalid(
             "The web identity token is not a JWT (three base64url parts separated by dots).",
@@ -164,7 +165,12 @@ mod tests {
         let ok = tok(r#"{"alg":"RS256","kid":"k1"}"#, r#"{"sub":"a"}"#);
         let j = parse(&ok).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!((j.alg, j.kid.as_deref()), (Alg::Rs256, Some("k1")));
-        assert_eq!(j.signing_input, ok.rsplit_once('.').map(|(a, _)| a.as_bytes()).unwrap_or_default());
+        assert_eq!(
+            j.signing_input,
+            ok.rsplit_once('.')
+                .map(|(a, _)| a.as_bytes())
+                .unwrap_or_default()
+        );
         for (h, why) in [
             (r#"{"alg":"none"}"#, "alg none"),
             (r#"{"alg":"NONE"}"#, "alg none"),
@@ -177,7 +183,10 @@ mod tests {
             (r#"{"alg":"ES512"}"#, "not supported"),
             (r#"[1]"#, "not a JSON object"),
         ] {
-            let e = parse(&tok(h, "{}")).err().map(|e| e.to_string()).unwrap_or_default();
+            let e = parse(&tok(h, "{}"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(e.contains(why) || !e.is_empty(), "{h}: {e}");
             assert!(parse(&tok(h, "{}")).is_err(), "{h} accepted");
         }
@@ -185,7 +194,14 @@ mod tests {
 
     #[test]
     fn shape_rules() {
-        for t in ["", "a.b", "a.b.c.d", "!!.e30.c2ln", "e30.!!.c2ln", "eyJhbGciOiJSUzI1NiJ9.e30."] {
+        for t in [
+            "",
+            "a.b",
+            "a.b.c.d",
+            "!!.e30.c2ln",
+            "e30.!!.c2ln",
+            "eyJhbGciOiJSUzI1NiJ9.e30.",
+        ] {
             assert!(parse(t).is_err(), "{t:?} accepted");
         }
         let long = "a".repeat(MAX_TOKEN_LEN + 1);

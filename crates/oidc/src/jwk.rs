@@ -13,7 +13,10 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Material {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// Uncompressed SEC1 point `04 || x || y`.
     P256(Vec<u8>),
     P384(Vec<u8>),
@@ -132,21 +135,33 @@ impl Key {
             return false;
         }
         let rsa = |params: &'static signature::RsaParameters, n: &[u8], e: &[u8]| {
-            RsaPublicKeyComponents { n, e }.verify(params, msg, sig).is_ok()
+            RsaPublicKeyComponents { n, e }
+                .verify(params, msg, sig)
+                .is_ok()
         };
         match (&self.material, alg) {
-            (Material::Rsa { n, e }, Alg::Rs256) => rsa(&signature::RSA_PKCS1_2048_8192_SHA256, n, e),
-            (Material::Rsa { n, e }, Alg::Rs384) => rsa(&signature::RSA_PKCS1_2048_8192_SHA384, n, e),
-            (Material::Rsa { n, e }, Alg::Rs512) => rsa(&signature::RSA_PKCS1_2048_8192_SHA512, n, e),
+            (Material::Rsa { n, e }, Alg::Rs256) => {
+                rsa(&signature::RSA_PKCS1_2048_8192_SHA256, n, e)
+            }
+            (Material::Rsa { n, e }, Alg::Rs384) => {
+                rsa(&signature::RSA_PKCS1_2048_8192_SHA384, n, e)
+            }
+            (Material::Rsa { n, e }, Alg::Rs512) => {
+                rsa(&signature::RSA_PKCS1_2048_8192_SHA512, n, e)
+            }
             (Material::Rsa { n, e }, Alg::Ps256) => rsa(&signature::RSA_PSS_2048_8192_SHA256, n, e),
             (Material::Rsa { n, e }, Alg::Ps384) => rsa(&signature::RSA_PSS_2048_8192_SHA384, n, e),
             (Material::Rsa { n, e }, Alg::Ps512) => rsa(&signature::RSA_PSS_2048_8192_SHA512, n, e),
-            (Material::P256(p), Alg::Es256) => UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, p)
-                .verify(msg, sig)
-                .is_ok(),
-            (Material::P384(p), Alg::Es384) => UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, p)
-                .verify(msg, sig)
-                .is_ok(),
+            (Material::P256(p), Alg::Es256) => {
+                UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, p)
+                    .verify(msg, sig)
+                    .is_ok()
+            }
+            (Material::P384(p), Alg::Es384) => {
+                UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, p)
+                    .verify(msg, sig)
+                    .is_ok()
+            }
             (Material::Ed25519(x), Alg::EdDsa) => UnparsedPublicKey::new(&signature::ED25519, x)
                 .verify(msg, sig)
                 .is_ok(),
@@ -183,7 +198,8 @@ mod tests {
         let rng = SystemRandom::new();
         let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).unwrap_or_else(|_| unreachable!());
-        let kp = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng).unwrap_or_else(|_| unreachable!());
+        let kp =
+            EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng).unwrap_or_else(|_| unreachable!());
         let pt = kp.public_key().as_ref();
         let ed8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap_or_else(|_| unreachable!());
         let ed = Ed25519KeyPair::from_pkcs8(ed8.as_ref()).unwrap_or_else(|_| unreachable!());
@@ -213,6 +229,9 @@ mod tests {
         for doc in ["", "[]", "{}", r#"{"keys":1}"#] {
             assert!(parse_set(doc.as_bytes()).is_err(), "{doc}");
         }
-        assert_eq!(parse_set(br#"{"keys":[1,{"kty":"RSA"}]}"#).map(|k| k.len()), Ok(0));
+        assert_eq!(
+            parse_set(br#"{"keys":[1,{"kty":"RSA"}]}"#).map(|k| k.len()),
+            Ok(0)
+        );
     }
 }

@@ -161,8 +161,8 @@ impl KeyCache {
             issuer_url.trim_end_matches('/')
         );
         let doc = self.fetcher.get(&discovery_url).await?;
-        let doc: serde_json::Value = serde_json::from_slice(&doc.body)
-            .map_err(|_| format!("{discovery_url}: not JSON"))?;
+        let doc: serde_json::Value =
+            serde_json::from_slice(&doc.body).map_err(|_| format!("{discovery_url}: not JSON"))?;
         let issuer = doc.get("issuer").and_then(|v| v.as_str()).unwrap_or("");
         if issuer != issuer_url {
             return Err(format!(
