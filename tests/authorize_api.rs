@@ -376,7 +376,7 @@ async fn askers(h: &Harness) {
         "{a}"
     );
     // An unsigned question.
-    let resp = reqwest::Client::new()
+    let resp = common::http()
         .post(format!("{}/authorize", h.url))
         .body(q.to_string())
         .send()

@@ -68,7 +68,14 @@ async fn lifecycle(h: &Harness) {
         "GET",
         "/?Action=ListAccessKeys&UserName=alice&Version=2010-05-08",
     );
-    let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    let body = common::http()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains(&id), "{body}");
     assert!(
         !body.contains(&secret) && !body.contains("SecretAccessKey"),

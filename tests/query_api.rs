@@ -240,7 +240,7 @@ async fn another_user_is_denied_iam_but_may_ask_who_it_is() {
 #[tokio::test]
 async fn responses_carry_request_ids_and_namespaces() {
     let h = common::start().await;
-    let client = reqwest::Client::new();
+    let client = common::http();
     let resp = client
         .get(format!(
             "{}/?Action=GetCallerIdentity&Version=2011-06-15",
@@ -275,7 +275,7 @@ async fn presigned_get_url_authenticates() {
         "GET",
         "/?Action=GetCallerIdentity&Version=2011-06-15",
     );
-    let resp = reqwest::get(&signed_url).await.unwrap();
+    let resp = common::http().get(&signed_url).send().await.unwrap();
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap();
     assert_eq!(status, 200, "{body}");
@@ -288,7 +288,7 @@ async fn presigned_get_url_authenticates() {
         "POST",
         "/?Action=GetCallerIdentity&Version=2011-06-15",
     );
-    let resp = reqwest::Client::new().post(&post_url).send().await.unwrap();
+    let resp = common::http().post(&post_url).send().await.unwrap();
     assert_eq!(
         resp.status().as_u16(),
         200,

@@ -32,6 +32,14 @@ impl Drop for Harness {
     }
 }
 
+/// A plain-HTTP client for the tests' own requests. The workspace builds reqwest with
+/// `rustls-no-provider` (fedgate's OIDC fetcher passes its TLS configuration explicitly), so a
+/// client built with defaults needs a process-wide provider: ring, installed once.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 pub async fn start() -> Harness {
     start_with(|_| {}).await
 }
@@ -346,7 +354,7 @@ impl Harness {
         body: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> (u16, String) {
-        let client = reqwest::Client::new();
+        let client = http();
         let mut req = client
             .request(
                 method.parse().unwrap(),
@@ -431,7 +439,7 @@ impl Harness {
             false,
             aws_smithy_async::time::TimeSource::now(&self.time_source()),
         );
-        let mut req = reqwest::Client::new().post(&url).body(body);
+        let mut req = http().post(&url).body(body);
         for (k, v) in headers {
             if k != "host" {
                 req = req.header(k, v);
