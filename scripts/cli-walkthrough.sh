@@ -45,7 +45,9 @@ faked() { LD_PRELOAD=$faketime_lib "$@"; }
 
 export FEDGATE_LISTEN=127.0.0.1:$port FEDGATE_PUBLIC_URL=$url FEDGATE_DATA_DIR=$work/data FEDGATE_LOG__LEVEL=warn
 admin=$("$bin" bootstrap --account-id 123456789012 2>"$work/bootstrap.err") || { bad "bootstrap: $(cat "$work/bootstrap.err")"; finish; }
-faked "$bin" serve >"$work/serve.log" 2>&1 &
+# Not through faked(): a backgrounded function is a subshell, and killing it would leave the
+# server running.
+LD_PRELOAD=$faketime_lib "$bin" serve >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.1; done
 curl -sf "$url/healthz" >/dev/null || { bad "fedgate did not start: $(tail -5 "$work/serve.log")"; finish; }
