@@ -196,6 +196,18 @@ impl From<fedgate_sts::StsError> for ApiError {
                 "InvalidAuthorizationMessageException",
                 "The encoded authorization message is invalid.",
             ),
+            // The codes of AssumeRoleWithWebIdentity's errors in STS's Query protocol.
+            E::WebIdentity(w) => match w {
+                fedgate_oidc::OidcError::Invalid(m) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "InvalidIdentityToken", m)
+                }
+                fedgate_oidc::OidcError::Expired(m) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "ExpiredTokenException", m)
+                }
+                fedgate_oidc::OidcError::Unreachable(m) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "IDPCommunicationError", m)
+                }
+            },
         }
     }
 }

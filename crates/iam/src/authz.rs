@@ -35,6 +35,7 @@ mod explain;
 pub mod federated;
 mod keys;
 mod opening;
+pub mod provider_trust;
 mod session;
 pub use explain::{Explanation, explain};
 use keys::insert_action_keys;

@@ -21,6 +21,7 @@ pub mod login_profiles;
 pub mod managed;
 pub mod mfa;
 pub mod named;
+pub mod oidc_providers;
 pub mod password;
 pub mod password_policy;
 pub mod policies;
@@ -51,6 +52,9 @@ pub struct Iam {
     pub compiled: Arc<compiled::PolicyCache>,
     /// Account-wide entity quotas (`LimitExceeded` on create beyond them).
     pub quotas: Quotas,
+    /// Whether OIDC providers may be registered with `http://` issuer URLs
+    /// (`oidc.allow_http`, local testing only).
+    pub allow_http_issuers: bool,
 }
 
 /// Account-wide entity quotas. The defaults are AWS's (IAM and AWS STS quotas page); AWS
@@ -95,12 +99,19 @@ impl Iam {
             managed: Arc::new(managed::AwsManagedPolicies::new()),
             compiled: Arc::default(),
             quotas: Quotas::default(),
+            allow_http_issuers: false,
         }
     }
 
     /// The same services with other account-wide quotas.
     pub fn with_quotas(mut self, quotas: Quotas) -> Self {
         self.quotas = quotas;
+        self
+    }
+
+    /// The same services, accepting `http://` OIDC issuer URLs when `allow` is set.
+    pub fn with_http_issuers(mut self, allow: bool) -> Self {
+        self.allow_http_issuers = allow;
         self
     }
 }

@@ -14,7 +14,7 @@
 
 use crate::StoreError;
 use crate::backend::Txn;
-use crate::model::{Group, ManagedPolicy, MfaDevice, Role, User};
+use crate::model::{Group, ManagedPolicy, MfaDevice, OidcProvider, Role, User};
 use crate::store::{MAX_RETRIES, Store, backoff, to_json};
 use fedgate_core::AccountId;
 use serde::Serialize;
@@ -55,6 +55,22 @@ entity!(Group, "group", group_id);
 entity!(Role, "role", role_id);
 entity!(ManagedPolicy, "policy", policy_id);
 entity!(MfaDevice, "mfa", serial_number);
+
+impl Entity for OidcProvider {
+    const KIND: &'static str = "oidc-provider";
+    fn account(&self) -> &AccountId {
+        &self.account_id
+    }
+    fn id(&self) -> &str {
+        &self.key
+    }
+    fn name(&self) -> &str {
+        &self.key
+    }
+    fn set_name(&mut self, name: &str) {
+        self.key = name.to_owned();
+    }
+}
 
 /// The record key of entity `id` of kind `T` in `account`.
 pub fn entity_key<T: Entity>(account: &AccountId, id: &str) -> String {

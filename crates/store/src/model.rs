@@ -310,3 +310,34 @@ mod b64 {
         STANDARD.decode(s).map_err(serde::de::Error::custom)
     }
 }
+
+/// An IAM OpenID Connect provider (`CreateOpenIDConnectProvider`): whose tokens
+/// `AssumeRoleWithWebIdentity` accepts, and for which audiences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProvider {
+    pub account_id: AccountId,
+    /// The issuer URL as registered (`https://…`): the `iss` its tokens must carry.
+    pub issuer_url: String,
+    /// The store id and name: the URL without its scheme, `%` and `/` escaped.
+    pub key: String,
+    pub client_ids: Vec<String>,
+    pub thumbprints: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    pub created_at: String,
+}
+
+impl OidcProvider {
+    /// The provider's name in its ARN and condition keys: the URL without its scheme.
+    pub fn provider_id(&self) -> &str {
+        self.issuer_url
+            .strip_prefix("https://")
+            .or_else(|| self.issuer_url.strip_prefix("http://"))
+            .unwrap_or(&self.issuer_url)
+    }
+
+    /// The store key of a provider id (names in the store never contain `/`).
+    pub fn key_of(provider_id: &str) -> String {
+        provider_id.replace('%', "%25").replace('/', "%2F")
+    }
+}

@@ -85,7 +85,7 @@ fn validate(req: &AssumeRoleRequest) -> Result<(), StsError> {
 }
 
 /// `arn:{p}:iam::{account}:role/{path}{name}` → (account, path, name).
-fn parse_role_arn(arn: &str) -> Option<(AccountId, String, String)> {
+pub(crate) fn parse_role_arn(arn: &str) -> Option<(AccountId, String, String)> {
     let a = Arn::parse(arn).ok()?;
     if a.service != "iam" {
         return None;
@@ -362,7 +362,7 @@ fn recorded(r: &Role) -> Option<&str> {
 /// recorded already (as for access keys: AWS's own tracking is not per request either), so a
 /// busy role is not rewritten, and its record not fought over, on every AssumeRole. A failure
 /// does not fail the request.
-async fn note_role_used(iam: &Iam, role: &Role, ctx: &RequestContext) {
+pub(crate) async fn note_role_used(iam: &Iam, role: &Role, ctx: &RequestContext) {
     use fedgate_iam::access_keys::use_date_is_stale;
     let now = iam.clock.now();
     if !use_date_is_stale(recorded(role), now) {

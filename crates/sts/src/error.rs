@@ -20,6 +20,9 @@ pub enum StsError {
     /// another gateway. HTTP 400 (`InvalidAuthorizationMessageException`).
     #[error("The encoded authorization message is invalid.")]
     InvalidAuthorizationMessage,
+    /// A web identity token refused, or its provider unreachable.
+    #[error(transparent)]
+    WebIdentity(#[from] fedgate_oidc::OidcError),
 }
 
 impl From<fedgate_store::StoreError> for StsError {

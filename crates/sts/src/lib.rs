@@ -8,10 +8,11 @@
 //! back to sessions for authentication ([`resolve`]). Encoded authorization failure messages:
 //! [`encode_denial`] seals a [`DenialDetails`] for deny answers (e.g. `POST /authorize`), and
 //! `DecodeAuthorizationMessage` opens it for an allowed caller of the same account
-//! ([`decode_authorization_message`]). Not yet: the `AssumeRoleWith*` federation actions, the
-//! revoke-sessions API.
+//! ([`decode_authorization_message`]). `AssumeRoleWithWebIdentity` for OIDC ID tokens
+//! ([`assume_role_with_web_identity`]). Not yet: `AssumeRoleWithSAML`.
 
 pub mod assume_role;
+pub mod assume_role_with_web_identity;
 pub mod decode_authorization_message;
 mod error;
 pub mod get_access_key_info;
