@@ -315,6 +315,20 @@ impl Harness {
         aws_sdk_iam::Client::from_conf(conf)
     }
 
+    /// An STS client without credentials, for the actions whose request is its own credential
+    /// (`AssumeRoleWithWebIdentity`): the SDK sends them unsigned.
+    pub fn sts_anonymous(&self) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .time_source(self.time_source())
+            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
     /// An STS client whose clock reads `at` (to sign stale or future requests).
     pub fn sts_at(&self, key: &str, secret: &str, at: SystemTime) -> aws_sdk_sts::Client {
         self.sts_with(

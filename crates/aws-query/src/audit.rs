@@ -80,6 +80,38 @@ impl AuditCtx<'_> {
         self.api.audit.emit(&ev);
     }
 
+    /// The event of an unsigned federation request (`AssumeRoleWithWebIdentity`): the
+    /// identity its token proved (`WebIdentityUser`), or `Unknown` when the token was refused;
+    /// the handler's typed parameters on success, the error on refusal. Never the token.
+    pub(crate) fn federated(
+        &self,
+        audit: &crate::actions::sts_web_identity::FederatedAudit,
+        error: Option<&ApiError>,
+    ) {
+        let mut ev = AuditEvent::new(
+            iso8601(self.api.iam.clock.now()),
+            &format!("{}.amazonaws.com", self.service.prefix()),
+            self.action,
+        );
+        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
+        ev.user_agent = self.user_agent.clone();
+        ev.request_id = self.rid.to_owned();
+        ev.event_id = self.rid.to_owned();
+        ev.user_identity = audit
+            .identity
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({ "type": "Unknown" }));
+        ev.recipient_account_id = audit.account.clone();
+        if let Some(e) = error {
+            ev.error_code = Some(e.code.to_owned());
+            ev.error_message = Some(e.message.clone());
+        } else if let Some(d) = &audit.detail {
+            ev.request_parameters = d.request_parameters.clone();
+            ev.response_elements = d.response_elements.clone();
+        }
+        self.api.audit.emit(&ev);
+    }
+
     /// The denial of a request over its rate: which limit refused it, and how many refusals
     /// of the same bucket went unaudited since its last audited one.
     pub(crate) fn throttled(

@@ -68,6 +68,16 @@ pub struct QueryApi {
     pub config: QueryApiConfig,
     /// Rate limits on STS actions, per source IP and per principal.
     pub throttle: Throttle,
+    /// The verifiers of the unsigned federation actions.
+    pub federation: Federation,
+}
+
+/// What `AssumeRoleWithWebIdentity` verifies tokens with: the registered issuers' keys
+/// (discovery and JWKS, cached) and the claim rules.
+#[derive(Debug)]
+pub struct Federation {
+    pub oidc_keys: fedgate_oidc::KeyCache,
+    pub web_identity: fedgate_sts::assume_role_with_web_identity::WebIdentitySettings,
 }
 
 impl std::fmt::Debug for QueryApi {
@@ -138,6 +148,13 @@ pub struct Outcome {
     pub denied: bool,
     /// Minted temporary credentials.
     pub issued_credentials: bool,
+}
+
+fn user_agent(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn request_id(api: &QueryApi) -> String {
@@ -257,6 +274,37 @@ async fn process(
             "unknown",
         );
     };
+    if let Some(action) = crate::unsigned::is_unsigned(action_name) {
+        let ns = STS_NS;
+        if let Some(v) = params
+            .get("Version")
+            .filter(|v| *v != Service::Sts.version())
+        {
+            return (
+                Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidAction",
+                    format!("Could not find operation {action} for version {v}"),
+                )),
+                ns,
+                action,
+            );
+        }
+        let audit_ctx = AuditCtx {
+            api,
+            service: Service::Sts,
+            action,
+            peer,
+            user_agent: user_agent(&parts.headers),
+            rid,
+        };
+        let result = crate::unsigned::process(api, &params, &audit_ctx, outcome).await;
+        return (
+            result.map(|body| response(action, ns, &body, rid)),
+            ns,
+            action,
+        );
+    }
     let Some((def, action, service)) = lookup(action_name) else {
         return (
             Err(ApiError::new(
@@ -291,17 +339,12 @@ async fn process(
         headers: &parts.headers,
         body: &body,
     };
-    let user_agent = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     let audit_ctx = AuditCtx {
         api,
         service,
         action,
         peer,
-        user_agent,
+        user_agent: user_agent(&parts.headers),
         rid,
     };
     // Before authentication, so that unsigned floods are limited too.

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use fedgate_aws_query::auth::Authenticator;
+use fedgate_aws_query::dispatch::Federation;
 use fedgate_aws_query::throttle::Throttle;
 use fedgate_aws_query::{QueryApi, QueryApiConfig};
 use fedgate_core::audit::{AuditEvent, AuditSink};
@@ -18,6 +19,7 @@ use fedgate_iam::Iam;
 use fedgate_iam::bootstrap::{BootstrapRequest, Bootstrapped, bootstrap};
 use fedgate_store::{Backend, EmbeddedBackend, Store};
 use fedgate_store_redis::RedisBackend;
+use fedgate_sts::assume_role_with_web_identity::WebIdentitySettings;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -140,7 +142,12 @@ impl App {
             rng,
             config.partition.clone(),
         )
-        .with_quotas(config.quotas.to_quotas());
+        .with_quotas(config.quotas.to_quotas())
+        .with_http_issuers(config.oidc.allow_http);
+        let oidc_keys = config
+            .oidc
+            .key_cache(iam.clock.clone())
+            .map_err(|e| anyhow::anyhow!("oidc: {e}"))?;
         let auth = Authenticator::new(
             iam.clone(),
             time::Duration::seconds(i64::from(config.sigv4.max_skew_seconds)),
@@ -158,6 +165,12 @@ impl App {
                     || config.public_url.starts_with("https://"),
             },
             throttle: Throttle::new(config.throttle.to_throttle(), iam.clock.clone()),
+            federation: Federation {
+                oidc_keys,
+                web_identity: WebIdentitySettings {
+                    leeway_secs: i64::from(config.oidc.leeway_secs),
+                },
+            },
         });
         let metrics = Arc::new(Metrics::new(iam.store.backend().kind()));
         Ok(App {

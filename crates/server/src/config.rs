@@ -49,11 +49,60 @@ pub struct StoreConfig {
     pub redis_prefix: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct OidcConfig {
+    /// Accept `http://` issuer URLs (registration and fetching): local testing only.
     pub allow_http: bool,
+    /// PEM CA certificates trusted for issuers besides the system roots.
     pub ca_file: Option<PathBuf>,
+    /// Accepted clock difference for a token's `exp`, `nbf` and `iat`, seconds.
+    pub leeway_secs: u32,
+    /// Time limit of one discovery or JWKS request, milliseconds.
+    pub fetch_timeout_ms: u32,
+    /// Largest discovery document or JWKS accepted, bytes.
+    pub max_document_bytes: u32,
+    /// Least time between two refreshes of one issuer's keys (an unknown `kid` triggers a
+    /// refresh; a flood of them never more than one per interval), seconds.
+    pub refresh_interval_secs: u32,
+    /// How long keys are served past their freshness while the issuer cannot be reached,
+    /// seconds.
+    pub stale_for_secs: u32,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        OidcConfig {
+            allow_http: false,
+            ca_file: None,
+            leeway_secs: 60,
+            fetch_timeout_ms: 5_000,
+            max_document_bytes: 256 * 1024,
+            refresh_interval_secs: 30,
+            stale_for_secs: 86_400,
+        }
+    }
+}
+
+impl OidcConfig {
+    /// The key cache these settings describe.
+    pub fn key_cache(
+        &self,
+        clock: std::sync::Arc<dyn fedgate_core::Clock>,
+    ) -> Result<fedgate_oidc::KeyCache, String> {
+        let fetcher = fedgate_oidc::fetch::Fetcher::new(fedgate_oidc::fetch::FetchConfig {
+            allow_http: self.allow_http,
+            ca_file: self.ca_file.clone(),
+            timeout: std::time::Duration::from_millis(u64::from(self.fetch_timeout_ms.max(1))),
+            max_bytes: self.max_document_bytes as usize,
+        })?;
+        let cache = fedgate_oidc::CacheConfig {
+            refresh_interval_secs: u64::from(self.refresh_interval_secs),
+            stale_for_secs: u64::from(self.stale_for_secs),
+            ..fedgate_oidc::CacheConfig::default()
+        };
+        Ok(fedgate_oidc::KeyCache::new(fetcher, clock, cache))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -17,6 +17,7 @@ pub mod groups;
 pub mod inline_policies;
 pub mod login_profiles;
 pub mod mfa;
+pub mod oidc_providers;
 pub mod password_policy;
 pub mod policies;
 pub mod roles;
@@ -27,6 +28,7 @@ pub mod sts_access_key_info;
 pub mod sts_assume_role;
 pub mod sts_audit;
 pub mod sts_federation;
+pub mod sts_web_identity;
 pub mod users;
 
 use crate::auth::Authenticator;
@@ -176,6 +178,7 @@ pub const REGISTRY: &[&[ActionDef]] = &[
     password_policy::ACTIONS,
     credential_report::ACTIONS,
     mfa::ACTIONS,
+    oidc_providers::ACTIONS,
     account::ACTIONS,
 ];
 

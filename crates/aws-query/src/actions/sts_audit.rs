@@ -12,6 +12,7 @@
 use super::AuditDetail;
 use fedgate_store::model::Tag;
 use fedgate_sts::assume_role::{AssumeRoleRequest, AssumeRoleResult};
+use fedgate_sts::assume_role_with_web_identity::{WebIdentityRequest, WebIdentityResult};
 use fedgate_sts::get_federation_token::{GetFederationTokenRequest, GetFederationTokenResult};
 use fedgate_sts::get_session_token::GetSessionTokenRequest;
 use fedgate_sts::issue::Credentials;
@@ -132,6 +133,36 @@ pub fn get_federation_token(
             json!({"federatedUserId": out.federated_user_id, "arn": out.arn}),
         )
         .opt("packedPolicySize", out.packed_policy_size);
+    AuditDetail {
+        request_parameters: request.done(),
+        response_elements: response.done(),
+    }
+}
+
+/// AssumeRoleWithWebIdentity: the token itself is never written; the event names the person
+/// (issuer, subject, audience) in `responseElements` as CloudTrail does.
+pub fn assume_role_with_web_identity(
+    req: &WebIdentityRequest,
+    out: &WebIdentityResult,
+    now_ms: i64,
+) -> AuditDetail {
+    let c = &out.credentials;
+    let request = Fields::default()
+        .put("roleArn", req.role_arn.as_str())
+        .put("roleSessionName", req.role_session_name.as_str())
+        .put("durationSeconds", duration(req.duration_seconds, c, now_ms))
+        .session_policies(req.policy.as_deref(), &req.policy_arns, &[]);
+    let response = Fields::default()
+        .put("credentials", credentials(c))
+        .put(
+            "assumedRoleUser",
+            json!({"assumedRoleId": out.assumed_role_id, "arn": out.arn}),
+        )
+        .put("subjectFromWebIdentityToken", out.identity.subject.as_str())
+        .put("provider", out.identity.issuer.as_str())
+        .put("audience", out.identity.audience.as_str())
+        .opt("packedPolicySize", out.packed_policy_size)
+        .opt("sourceIdentity", out.source_identity.as_deref());
     AuditDetail {
         request_parameters: request.done(),
         response_elements: response.done(),
