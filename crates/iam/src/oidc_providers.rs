@@ -37,8 +37,8 @@ pub fn provider_arn(partition: &str, p: &OidcProvider) -> String {
     )
 }
 
-/// Checks a provider URL; returns it without a trailing `/` only if it was just the host
-/// (AWS keeps the URL as given otherwise).
+/// Checks a provider URL: 1–255 characters, `https://` (or `http://` when allowed), a host,
+/// no query, fragment or white space. The URL is kept as given.
 pub fn validate_url(url: &str, allow_http: bool) -> Result<(), IamError> {
     if url.is_empty() || url.chars().count() > 255 {
         return Err(constraint(
@@ -161,8 +161,14 @@ pub async fn create(
     mut req: NewProvider,
 ) -> Result<OidcProvider, IamError> {
     validate_url(&req.url, iam.allow_http_issuers)?;
-    req.client_ids.dedup();
-    validate_client_ids(&req.client_ids)?;
+    // Repeated client ids count once, as the provider will hold them.
+    let mut client_ids: Vec<String> = Vec::with_capacity(req.client_ids.len());
+    for id in std::mem::take(&mut req.client_ids) {
+        if !client_ids.contains(&id) {
+            client_ids.push(id);
+        }
+    }
+    validate_client_ids(&client_ids)?;
     validate_thumbprints(&req.thumbprints)?;
     validate_tags(&req.tags)?;
     let account = caller.account();
@@ -170,17 +176,12 @@ pub async fn create(
         account_id: account.clone(),
         issuer_url: req.url.clone(),
         key: String::new(),
-        client_ids: vec![],
+        client_ids,
         thumbprints: req.thumbprints,
         tags: req.tags,
         created_at: now(iam),
     };
     p.key = OidcProvider::key_of(p.provider_id());
-    for id in req.client_ids {
-        if !p.client_ids.contains(&id) {
-            p.client_ids.push(id);
-        }
-    }
     let arn = provider_arn(&iam.partition, &p);
     let keys = request_tag_keys(&p.tags);
     require(
