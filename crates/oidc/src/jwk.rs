@@ -2,7 +2,7 @@
 //! with ring. A key verifies only the algorithms of its own type (an RSA key never verifies
 //! an EC or EdDSA signature, and no key ever an HMAC); a key that names its `alg` verifies
 //! only that one; encryption keys (`use: enc`) are skipped. RSA keys under 2048 bits fail
-//! verification (ring's floor).
+//! verification (ring's floor); a modulus with a leading zero octet is accepted.
 
 use crate::error::{OidcError, invalid};
 use crate::jose::Alg;
@@ -61,6 +61,14 @@ fn field(v: &Option<String>) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(v.as_deref()?).ok()
 }
 
+/// Some libraries put a zero octet before the modulus (RFC 7518 §6.3.1.1 warns of it); ring
+/// refuses integers with leading zeros, so they are dropped.
+fn without_leading_zeros(mut b: Vec<u8>) -> Vec<u8> {
+    let zeros = b.iter().take_while(|&&x| x == 0).count();
+    b.drain(..zeros);
+    b
+}
+
 impl Key {
     /// `None` for keys fedgate cannot or must not verify with (unknown type or curve,
     /// encryption keys, broken fields).
@@ -74,8 +82,8 @@ impl Key {
         };
         let material = match (r.kty.as_str(), r.crv.as_deref()) {
             ("RSA", _) => Material::Rsa {
-                n: field(&r.n)?,
-                e: field(&r.e)?,
+                n: without_leading_zeros(field(&r.n)?),
+                e: without_leading_zeros(field(&r.e)?),
             },
             ("EC", Some(crv @ ("P-256" | "P-384"))) => {
                 let (x, y) = (field(&r.x)?, field(&r.y)?);

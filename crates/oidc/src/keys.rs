@@ -114,7 +114,10 @@ impl KeyCache {
     ) -> Result<Arc<Vec<Key>>, OidcError> {
         let slot = self.slot(issuer_url);
         let now = self.clock.now_millis();
-        let (fetch, have) = {
+        // The request that fetches takes `fetching` before it releases `state`: one that finds
+        // no keys and no fetch due then always waits for the fetch in flight (taking the lock
+        // after the check could let it see the lock free and report the IdP unreachable).
+        let (fetching, have) = {
             let mut st = slot.state.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(keys) = &st.keys
                 && now < st.fresh_until_ms
@@ -123,14 +126,18 @@ impl KeyCache {
                 return Ok(keys.clone());
             }
             let interval = (self.cfg.refresh_interval_secs * 1000) as i64;
-            let fetch = st.last_attempt_ms.is_none_or(|t| now - t >= interval);
-            if fetch {
+            let due = st.last_attempt_ms.is_none_or(|t| now - t >= interval);
+            let fetching = if due {
+                slot.fetching.try_lock().ok()
+            } else {
+                None
+            };
+            if fetching.is_some() {
                 st.last_attempt_ms = Some(now);
             }
-            (fetch, st.keys.is_some())
+            (fetching, st.keys.is_some())
         };
-        if fetch {
-            let _one = slot.fetching.lock().await;
+        if let Some(_one) = fetching {
             self.fetches.fetch_add(1, Ordering::Relaxed);
             match self.fetch(issuer_url).await {
                 Ok((keys, ttl)) => {
@@ -143,7 +150,7 @@ impl KeyCache {
                 }
             }
         } else if !have {
-            // A fetch is in flight for a cold cache: wait for its outcome.
+            // A cold cache and a fetch in flight (or just failed): wait for its outcome.
             drop(slot.fetching.lock().await);
         }
         let st = slot.state.lock().unwrap_or_else(|p| p.into_inner());
