@@ -119,41 +119,82 @@ impl Fetcher {
     /// to callers beyond "could not be reached").
     pub async fn get(&self, url: &str) -> Result<Fetched, String> {
         self.check_url(url)?;
-        let mut resp = self
+        let resp = self
             .client
             .get(url)
             .header("accept", "application/json")
             .send()
             .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
+            .map_err(|e| format!("GET {url}: {}", failure(&e)))?;
         if resp.status() != reqwest::StatusCode::OK {
             return Err(format!("GET {url}: HTTP {}", resp.status()));
-        }
-        if resp
-            .content_length()
-            .is_some_and(|n| n > self.cfg.max_bytes as u64)
-        {
-            return Err(format!(
-                "GET {url}: larger than {} bytes",
-                self.cfg.max_bytes
-            ));
         }
         let max_age = resp
             .headers()
             .get(reqwest::header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
             .and_then(max_age);
+        let body = self.body(resp, "GET", url).await?;
+        Ok(Fetched { body, max_age })
+    }
+
+    /// POST the form `body` (already `application/x-www-form-urlencoded`) to `url`, under the
+    /// same rules as [`Fetcher::get`]: the HTTP status and the body within the size limit.
+    /// Errors never carry the request body (it may hold a client secret or a code).
+    pub async fn post_form(&self, url: &str, body: String) -> Result<(u16, Vec<u8>), String> {
+        self.check_url(url)?;
+        let resp = self
+            .client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("POST {url}: {}", failure(&e)))?;
+        let status = resp.status().as_u16();
+        Ok((status, self.body(resp, "POST", url).await?))
+    }
+
+    /// The response body, refused past `max_bytes` (declared or received).
+    async fn body(
+        &self,
+        mut resp: reqwest::Response,
+        method: &str,
+        url: &str,
+    ) -> Result<Vec<u8>, String> {
+        let too_large = || format!("{method} {url}: larger than {} bytes", self.cfg.max_bytes);
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.cfg.max_bytes as u64)
+        {
+            return Err(too_large());
+        }
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("GET {url}: {e}"))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| format!("{method} {url}: {}", failure(&e)))?
+        {
             if body.len() + chunk.len() > self.cfg.max_bytes {
-                return Err(format!(
-                    "GET {url}: larger than {} bytes",
-                    self.cfg.max_bytes
-                ));
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched { body, max_age })
+        Ok(body)
+    }
+}
+
+/// What went wrong with a request, in a few words (reqwest's own text repeats the URL).
+fn failure(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_redirect() {
+        "redirect refused"
+    } else {
+        "request failed"
     }
 }
 

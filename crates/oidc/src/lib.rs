@@ -7,8 +7,9 @@
 //! issuer, audience and times. Knows nothing of roles or trust policies: `sts` decides with
 //! the provider registration and the role's trust policy.
 //!
-//! Not here yet: the browser sign-in flows (authorization code with PKCE) and the OAuth 2.0
-//! social adapters (Facebook, GitHub, Twitter/X, `ProviderId`).
+//! The browser sign-in flow (authorization code with PKCE) is `fedgate-console`'s; it uses
+//! [`fetch::Fetcher`] for discovery and the code exchange. Not here yet: the OAuth 2.0 social
+//! adapters (Facebook, GitHub, Twitter/X, `ProviderId`).
 
 pub mod claims;
 mod error;

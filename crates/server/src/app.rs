@@ -31,6 +31,8 @@ pub struct App {
     pub api: Arc<QueryApi>,
     pub metrics: Arc<Metrics>,
     pub audit: Arc<dyn AuditSink>,
+    /// Browser sign-in (`/sso/oidc/{name}`).
+    pub sso: Arc<fedgate_console::Sso>,
     embedded: Option<EmbeddedBackend>,
 }
 
@@ -173,12 +175,15 @@ impl App {
             },
         });
         let metrics = Arc::new(Metrics::new(iam.store.backend().kind()));
+        let sso = fedgate_console::Sso::new(api.clone(), config.sso_settings())
+            .map_err(|e| anyhow::anyhow!("sso: {e}"))?;
         Ok(App {
             config,
             iam,
             api,
             metrics,
             audit,
+            sso: Arc::new(sso),
             embedded,
         })
     }
@@ -207,7 +212,9 @@ impl App {
                 "/metrics",
                 get(render_metrics).with_state(self.metrics.clone()),
             );
-        query.merge(ops)
+        query
+            .merge(ops)
+            .merge(fedgate_console::router(self.sso.clone()))
     }
 
     /// Creates an account with its root user, admin user and access key, and audits it.

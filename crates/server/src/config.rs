@@ -32,6 +32,7 @@ pub struct Config {
     pub bootstrap: BootstrapConfig,
     pub quotas: QuotasConfig,
     pub throttle: ThrottleSection,
+    pub sso: SsoSection,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -85,17 +86,22 @@ impl Default for OidcConfig {
 }
 
 impl OidcConfig {
+    /// The HTTPS rules of every request to an identity provider.
+    pub fn fetch_config(&self) -> fedgate_oidc::fetch::FetchConfig {
+        fedgate_oidc::fetch::FetchConfig {
+            allow_http: self.allow_http,
+            ca_file: self.ca_file.clone(),
+            timeout: std::time::Duration::from_millis(u64::from(self.fetch_timeout_ms.max(1))),
+            max_bytes: self.max_document_bytes as usize,
+        }
+    }
+
     /// The key cache these settings describe.
     pub fn key_cache(
         &self,
         clock: std::sync::Arc<dyn fedgate_core::Clock>,
     ) -> Result<fedgate_oidc::KeyCache, String> {
-        let fetcher = fedgate_oidc::fetch::Fetcher::new(fedgate_oidc::fetch::FetchConfig {
-            allow_http: self.allow_http,
-            ca_file: self.ca_file.clone(),
-            timeout: std::time::Duration::from_millis(u64::from(self.fetch_timeout_ms.max(1))),
-            max_bytes: self.max_document_bytes as usize,
-        })?;
+        let fetcher = fedgate_oidc::fetch::Fetcher::new(self.fetch_config())?;
         let cache = fedgate_oidc::CacheConfig {
             refresh_interval_secs: u64::from(self.refresh_interval_secs),
             stale_for_secs: u64::from(self.stale_for_secs),
@@ -249,6 +255,9 @@ impl ThrottleSection {
     }
 }
 
+mod sso;
+pub use sso::{ConfigSecret, SsoOidcProvider, SsoSection};
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct BootstrapConfig {
@@ -279,6 +288,7 @@ impl Default for Config {
             bootstrap: BootstrapConfig::default(),
             quotas: QuotasConfig::default(),
             throttle: ThrottleSection::default(),
+            sso: SsoSection::default(),
         }
     }
 }
@@ -478,6 +488,7 @@ impl Config {
             return err("tls.cert_file and tls.key_file must be set together".into());
         }
         self.throttle.validate()?;
+        self.sso.validate(self.oidc.allow_http)?;
         if self.auth.key_cache_ms > 60_000 {
             return err("auth.key_cache_ms must be at most 60000".into());
         }

@@ -11,23 +11,26 @@
 //! `sts:SetSourceIdentity` for a `https://aws.amazon.com/source_identity` claim; the
 //! duration against the role's `MaxSessionDuration`; session policies.
 //!
+//! [`assume_role_as_verified`] is the second half alone (role, trust, duration, minting)
+//! for an identity verified already: the browser sign-in verifies the ID token itself,
+//! with its nonce, and mints through it so that sessions, limits and trust are identical.
+//! The trust decision is in [`crate::web_identity_trust`].
+//!
 //! Not supported: `ProviderId` (OAuth 2.0 access tokens of `www.amazon.com` and
 //! `graph.facebook.com`), refused with a validation error that says so.
 
 use crate::StsError;
 use crate::assume_role::{DEFAULT_SECS, note_role_used, parse_role_arn};
-use crate::error::{access_denied, constraint, validation};
+use crate::error::{constraint, validation};
 use crate::issue::{Credentials, issue};
 use crate::params;
-use fedgate_core::Principal;
+use crate::web_identity_trust::{TrustQuestion, admit, not_authorized, session_inputs};
+use fedgate_core::{AccountId, Principal};
 use fedgate_iam::Iam;
-use fedgate_iam::authz::provider_trust::{anonymous_context, provider_allowed, provider_names};
-use fedgate_iam::authz::{LoadedPolicy, RequestContext};
+use fedgate_iam::authz::RequestContext;
 use fedgate_iam::oidc_providers::{self, provider_arn};
 use fedgate_oidc::{FederatedIdentity, KeyCache, OidcError, Registration};
-use fedgate_policy::{Context, PolicyKind};
-use fedgate_store::model::{Role, SessionDetails, Tag};
-use serde_json::Value;
+use fedgate_store::model::{Role, SessionDetails};
 
 #[derive(Debug, Clone, Default)]
 pub struct WebIdentityRequest {
@@ -66,10 +69,8 @@ impl Default for WebIdentitySettings {
     }
 }
 
-const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
-const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
-
-fn validate(req: &WebIdentityRequest) -> Result<(), StsError> {
+/// The parameters' constraints, in AWS's order; the token's length only when `token`.
+fn validate(req: &WebIdentityRequest, token: bool) -> Result<(), StsError> {
     let n = req.role_arn.chars().count();
     if !(20..=2048).contains(&n) {
         return Err(constraint(
@@ -80,7 +81,7 @@ fn validate(req: &WebIdentityRequest) -> Result<(), StsError> {
     }
     params::validate_name(&req.role_session_name, "roleSessionName")?;
     let t = req.web_identity_token.len();
-    if !(4..=20_000).contains(&t) {
+    if token && !(4..=20_000).contains(&t) {
         return Err(constraint(
             "***",
             "webIdentityToken",
@@ -98,80 +99,19 @@ fn validate(req: &WebIdentityRequest) -> Result<(), StsError> {
     Ok(())
 }
 
-/// Session tags and transitive keys from the `https://aws.amazon.com/tags` claim:
-/// `{"principal_tags": {"Key": ["value"]}, "transitive_tag_keys": ["Key"]}`.
-fn claim_tags(identity: &FederatedIdentity) -> Result<(Vec<Tag>, Vec<String>), StsError> {
-    let Some(claim) = identity.claims.get(TAGS_CLAIM) else {
-        return Ok((vec![], vec![]));
+/// The role `role_arn` names, with its account; an unknown role is refused like an
+/// untrusted one.
+async fn load_role(iam: &Iam, role_arn: &str) -> Result<(AccountId, Role), StsError> {
+    let Some((account, path, name)) = parse_role_arn(role_arn) else {
+        return Err(validation(format!("{role_arn} is invalid")));
     };
-    let bad = || {
-        StsError::WebIdentity(OidcError::Invalid(format!(
-            "The token's {TAGS_CLAIM} claim is malformed."
-        )))
-    };
-    let mut tags = Vec::new();
-    if let Some(pt) = claim.get("principal_tags") {
-        for (k, v) in pt.as_object().ok_or_else(bad)? {
-            let value = match v {
-                Value::String(s) => s.clone(),
-                Value::Array(a) if a.len() == 1 => a[0].as_str().ok_or_else(bad)?.to_owned(),
-                _ => return Err(bad()),
-            };
-            tags.push(Tag {
-                key: k.clone(),
-                value,
-            });
-        }
-    }
-    let transitive = match claim.get("transitive_tag_keys") {
-        None => vec![],
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(bad))
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(bad()),
-    };
-    params::validate_tags(&tags, &transitive)?;
-    Ok((tags, transitive))
-}
-
-/// The trust policy's condition keys for this token.
-fn provider_keys(
-    c: &mut Context,
-    id: &FederatedIdentity,
-    provider_arn: &str,
-    req: &WebIdentityRequest,
-    tags: &[Tag],
-    transitive: &[String],
-    source_identity: Option<&str>,
-) {
-    let p = &id.provider_id;
-    c.insert(&format!("{p}:aud"), id.audience.as_str())
-        .insert(&format!("{p}:sub"), id.subject.as_str())
-        .insert("aws:FederatedProvider", provider_arn)
-        .insert("sts:RoleSessionName", req.role_session_name.as_str());
-    if !id.original_audience.is_empty() {
-        c.insert_multi(&format!("{p}:oaud"), id.original_audience.iter().cloned());
-    }
-    if !id.amr.is_empty() {
-        c.insert_multi(&format!("{p}:amr"), id.amr.iter().cloned());
-    }
-    for t in tags {
-        c.insert(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
-    }
-    if !tags.is_empty() {
-        c.insert_multi("aws:TagKeys", tags.iter().map(|t| t.key.clone()));
-    }
-    if !transitive.is_empty() {
-        c.insert_multi("sts:TransitiveTagKeys", transitive.iter().cloned());
-    }
-    if let Some(s) = source_identity {
-        c.insert("sts:SourceIdentity", s);
-    }
-}
-
-fn not_authorized() -> StsError {
-    access_denied("Not authorized to perform sts:AssumeRoleWithWebIdentity")
+    let role: Role = iam
+        .store
+        .get_entity_by_name::<Role>(&account, &name)
+        .await?
+        .filter(|r| r.path == path && r.name == name)
+        .ok_or_else(not_authorized)?;
+    Ok((account, role))
 }
 
 pub async fn assume_role_with_web_identity(
@@ -181,17 +121,12 @@ pub async fn assume_role_with_web_identity(
     ctx: &RequestContext,
     req: &WebIdentityRequest,
 ) -> Result<WebIdentityResult, StsError> {
-    validate(req)?;
-    let Some((account, path, name)) = parse_role_arn(&req.role_arn) else {
+    validate(req, true)?;
+    if parse_role_arn(&req.role_arn).is_none() {
         return Err(validation(format!("{} is invalid", req.role_arn)));
-    };
+    }
     let iss = fedgate_oidc::unverified_issuer(&req.web_identity_token)?;
-    let role: Role = iam
-        .store
-        .get_entity_by_name::<Role>(&account, &name)
-        .await?
-        .filter(|r| r.path == path && r.name == name)
-        .ok_or_else(not_authorized)?;
+    let (account, role) = load_role(iam, &req.role_arn).await?;
     let provider = oidc_providers::for_issuer(iam, &account, &iss)
         .await?
         .filter(|p| fedgate_oidc::claims::issuer_matches(&iss, &p.issuer_url))
@@ -212,67 +147,52 @@ pub async fn assume_role_with_web_identity(
     )
     .await?;
     let provider_arn = provider_arn(&iam.partition, &provider);
-    let (tags, transitive) = claim_tags(&identity)?;
-    let source_identity = match identity.claims.get(SOURCE_IDENTITY_CLAIM) {
-        None => None,
-        Some(Value::String(s)) => {
-            params::validate_source_identity(s)?;
-            Some(s.clone())
-        }
-        Some(_) => {
-            return Err(StsError::WebIdentity(OidcError::Invalid(format!(
-                "The token's {SOURCE_IDENTITY_CLAIM} claim is not a string."
-            ))));
-        }
-    };
+    mint(iam, ctx, req, account, role, identity, provider_arn).await
+}
 
-    let trust = match iam
-        .compiled
-        .document(PolicyKind::Trust, &role.assume_role_policy)
-    {
-        Ok(policy) => LoadedPolicy {
-            label: "TrustPolicy".into(),
-            policy,
-            document: role.assume_role_policy.clone(),
-        },
-        Err(e) => {
-            tracing::warn!(role = %role.name, error = %e, "stored trust policy does not compile");
-            return Err(not_authorized());
-        }
-    };
-    let mut context = anonymous_context(iam, ctx);
-    provider_keys(
-        &mut context,
-        &identity,
-        &provider_arn,
-        req,
-        &tags,
-        &transitive,
-        source_identity.as_deref(),
-    );
-    let names = provider_names(&provider_arn, &identity.provider_id);
-    let allowed = |action: &str| {
-        provider_allowed(
-            &names,
-            action,
-            &req.role_arn,
-            account.as_str(),
-            &trust,
-            &context,
-        )
-    };
-    if !allowed("sts:AssumeRoleWithWebIdentity") {
+/// `AssumeRoleWithWebIdentity` for `identity`, verified already by the caller against the
+/// OIDC provider `provider_arn` registered in the role's account (`req.web_identity_token`
+/// is not used): the role, the trust policy, the duration, session policies, minting.
+pub async fn assume_role_as_verified(
+    iam: &Iam,
+    ctx: &RequestContext,
+    req: &WebIdentityRequest,
+    identity: FederatedIdentity,
+    provider_arn: String,
+) -> Result<WebIdentityResult, StsError> {
+    validate(req, false)?;
+    let (account, role) = load_role(iam, &req.role_arn).await?;
+    let same_account = fedgate_core::Arn::parse(&provider_arn)
+        .is_ok_and(|a| a.account == account.as_str() && a.service == "iam");
+    if !same_account {
         return Err(not_authorized());
     }
-    if !tags.is_empty() && !allowed("sts:TagSession") {
-        return Err(access_denied("Not authorized to perform sts:TagSession"));
-    }
-    if source_identity.is_some() && !allowed("sts:SetSourceIdentity") {
-        return Err(access_denied(
-            "Not authorized to perform sts:SetSourceIdentity",
-        ));
-    }
+    mint(iam, ctx, req, account, role, identity, provider_arn).await
+}
 
+/// Trust, duration, session policies, then the credentials.
+async fn mint(
+    iam: &Iam,
+    ctx: &RequestContext,
+    req: &WebIdentityRequest,
+    account: AccountId,
+    role: Role,
+    identity: FederatedIdentity,
+    provider_arn: String,
+) -> Result<WebIdentityResult, StsError> {
+    let inputs = session_inputs(&identity)?;
+    admit(
+        iam,
+        ctx,
+        &TrustQuestion {
+            role: &role,
+            role_arn: &req.role_arn,
+            identity: &identity,
+            provider_arn: &provider_arn,
+            session_name: &req.role_session_name,
+            inputs: &inputs,
+        },
+    )?;
     let duration = req.duration_seconds.unwrap_or(DEFAULT_SECS);
     if duration > i64::from(role.max_session_duration) {
         return Err(validation(
@@ -280,9 +200,9 @@ pub async fn assume_role_with_web_identity(
         ));
     }
     params::check_session_policies(iam, &account, req.policy.as_deref(), &req.policy_arns).await?;
-    let packed = params::packed_policy_size(req.policy.as_deref(), &req.policy_arns, &tags)?;
+    let packed = params::packed_policy_size(req.policy.as_deref(), &req.policy_arns, &inputs.tags)?;
     let has_session_inputs =
-        req.policy.is_some() || !req.policy_arns.is_empty() || !tags.is_empty();
+        req.policy.is_some() || !req.policy_arns.is_empty() || !inputs.tags.is_empty();
 
     let principal = |access_key_id| Principal::AssumedRole {
         partition: iam.partition.clone(),
@@ -293,12 +213,13 @@ pub async fn assume_role_with_web_identity(
         session_name: req.role_session_name.clone(),
         access_key_id,
     };
+    let source_identity = inputs.source_identity.clone();
     let details = SessionDetails {
         owner_id: role.role_id.clone(),
         session_policy: req.policy.clone(),
         policy_arns: req.policy_arns.clone(),
-        tags,
-        transitive_tag_keys: transitive,
+        tags: inputs.tags,
+        transitive_tag_keys: inputs.transitive_tag_keys,
         source_identity: source_identity.clone(),
         ..SessionDetails::default()
     };

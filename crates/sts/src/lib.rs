@@ -9,7 +9,9 @@
 //! [`encode_denial`] seals a [`DenialDetails`] for deny answers (e.g. `POST /authorize`), and
 //! `DecodeAuthorizationMessage` opens it for an allowed caller of the same account
 //! ([`decode_authorization_message`]). `AssumeRoleWithWebIdentity` for OIDC ID tokens
-//! ([`assume_role_with_web_identity`]). Not yet: `AssumeRoleWithSAML`.
+//! ([`assume_role_with_web_identity`]), whose trust decision
+//! ([`web_identity_trust`]) and minting for an identity verified already also serve the
+//! browser sign-in. Not yet: `AssumeRoleWithSAML`.
 
 pub mod assume_role;
 pub mod assume_role_with_web_identity;
@@ -23,6 +25,7 @@ pub mod issue;
 pub mod params;
 pub mod resolve;
 pub mod token;
+pub mod web_identity_trust;
 
 pub use decode_authorization_message::{DenialDetails, StatementDescription, encode_denial};
 pub use error::StsError;

@@ -1,0 +1,73 @@
+//! fedgate-console: the browser side of fedgate. Today: single sign-on through OpenID
+//! Connect providers with the authorization code flow and PKCE (`/sso/oidc/{name}`), ending
+//! in a page of temporary credentials for a role the person's identity is trusted by (a
+//! choice page when several are).
+//!
+//! The flow's state (state, nonce, PKCE verifier; later the verified identity awaiting a
+//! role choice) lives in the store as expiring single-use records, so any replica can finish
+//! a flow another began, and is bound to the browser by an HttpOnly, SameSite=Lax cookie.
+//! ID tokens are verified by `fedgate-oidc` against the IAM OIDC provider registered in the
+//! account; trust and minting are `fedgate-sts`'s (`AssumeRoleWithWebIdentity`'s code path),
+//! audited like that action.
+//!
+//! Not here (yet): the web console itself (password sign-in, console sessions, pages), SAML
+//! sign-in, the `/federation` sign-in token endpoint, and OAuth 2.0 social providers.
+
+mod audit;
+mod flow;
+mod idp;
+mod page;
+mod routes;
+mod session_name;
+mod settings;
+mod signin;
+mod views;
+
+pub use routes::router;
+pub use settings::{ProviderSettings, SsoSettings};
+
+use fedgate_aws_query::QueryApi;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The browser sign-in service: the Query API's services (IAM, the OIDC key cache, audit,
+/// rate limits) plus the configured providers.
+pub struct Sso {
+    api: Arc<QueryApi>,
+    public_url: String,
+    region: String,
+    providers: BTreeMap<String, ProviderSettings>,
+    idp: idp::IdpClient,
+}
+
+impl std::fmt::Debug for Sso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sso")
+            .field("providers", &self.providers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Sso {
+    /// The service for `settings`; fails only when the HTTPS client cannot be built (a bad
+    /// `oidc.ca_file`).
+    pub fn new(api: Arc<QueryApi>, settings: SsoSettings) -> Result<Sso, String> {
+        let idp = idp::IdpClient::new(settings.fetch.clone(), api.iam.clock.clone())?;
+        Ok(Sso {
+            api,
+            public_url: settings.public_url.trim_end_matches('/').to_owned(),
+            region: settings.region,
+            providers: settings.providers,
+            idp,
+        })
+    }
+
+    /// Whether cookies must be `Secure` (the public URL is https).
+    fn secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    fn redirect_uri(&self, name: &str) -> String {
+        format!("{}/sso/oidc/{name}/callback", self.public_url)
+    }
+}
