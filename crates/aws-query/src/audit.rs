@@ -37,6 +37,20 @@ fn is_secret_param(name: &str) -> bool {
 }
 
 impl AuditCtx<'_> {
+    /// An event of this request: time, source, action, address, user agent and request id.
+    fn event(&self) -> AuditEvent {
+        let mut ev = AuditEvent::new(
+            iso8601(self.api.iam.clock.now()),
+            &format!("{}.amazonaws.com", self.service.prefix()),
+            self.action,
+        );
+        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
+        ev.user_agent = self.user_agent.clone();
+        ev.request_id = self.rid.to_owned();
+        ev.event_id = self.rid.to_owned();
+        ev
+    }
+
     /// One CloudTrail-shaped event for a successful change or credential issuance: who, what,
     /// and either the handler's [`AuditDetail`] (typed request parameters and response
     /// elements, never a secret) or else the request's parameters with secrets removed and
@@ -47,15 +61,7 @@ impl AuditCtx<'_> {
         params: &Params,
         detail: Option<AuditDetail>,
     ) {
-        let mut ev = AuditEvent::new(
-            iso8601(self.api.iam.clock.now()),
-            &format!("{}.amazonaws.com", self.service.prefix()),
-            self.action,
-        );
-        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
-        ev.user_agent = self.user_agent.clone();
-        ev.request_id = self.rid.to_owned();
-        ev.event_id = self.rid.to_owned();
+        let mut ev = self.event();
         ev.user_identity = identity(principal);
         ev.recipient_account_id = Some(principal.account().to_string());
         if let Some(d) = detail {
@@ -88,15 +94,7 @@ impl AuditCtx<'_> {
         audit: &crate::actions::sts_web_identity::FederatedAudit,
         error: Option<&ApiError>,
     ) {
-        let mut ev = AuditEvent::new(
-            iso8601(self.api.iam.clock.now()),
-            &format!("{}.amazonaws.com", self.service.prefix()),
-            self.action,
-        );
-        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
-        ev.user_agent = self.user_agent.clone();
-        ev.request_id = self.rid.to_owned();
-        ev.event_id = self.rid.to_owned();
+        let mut ev = self.event();
         ev.user_identity = audit
             .identity
             .clone()
@@ -144,15 +142,7 @@ impl AuditCtx<'_> {
         e: &ApiError,
         additional: Option<serde_json::Value>,
     ) {
-        let mut ev = AuditEvent::new(
-            iso8601(self.api.iam.clock.now()),
-            &format!("{}.amazonaws.com", self.service.prefix()),
-            self.action,
-        );
-        ev.source_ip_address = self.peer.map(|p| p.to_string()).unwrap_or_default();
-        ev.user_agent = self.user_agent.clone();
-        ev.request_id = self.rid.to_owned();
-        ev.event_id = self.rid.to_owned();
+        let mut ev = self.event();
         ev.error_code = Some(e.code.to_owned());
         ev.error_message = Some(e.message.clone());
         ev.additional_event_data = additional;

@@ -184,20 +184,7 @@ pub async fn assume_role(
     let source_identity = inherited_si.or_else(|| req.source_identity.clone());
 
     // The trust policy decides, with the caller's identity policies.
-    let trust = match iam
-        .compiled
-        .document(PolicyKind::Trust, &role.assume_role_policy)
-    {
-        Ok(policy) => LoadedPolicy {
-            label: "TrustPolicy".into(),
-            policy,
-            document: role.assume_role_policy.clone(),
-        },
-        Err(e) => {
-            tracing::warn!(role = %role.name, error = %e, "stored trust policy does not compile");
-            return Err(not_authorized());
-        }
-    };
+    let trust = trust_policy(iam, &role).ok_or_else(not_authorized)?;
     let extra = |c: &mut Context| request_context(c, req, mfa_at, now_ms);
     let allowed = |d: Decision| matches!(d, Decision::Allow);
     if !allowed(
@@ -278,6 +265,25 @@ pub async fn assume_role(
         packed_policy_size: has_session_inputs.then_some(packed),
         source_identity,
     })
+}
+
+/// The role's trust policy, compiled (cached); `None`, logged, if the stored document no
+/// longer compiles (the role then trusts nobody).
+pub(crate) fn trust_policy(iam: &Iam, role: &Role) -> Option<LoadedPolicy> {
+    match iam
+        .compiled
+        .document(PolicyKind::Trust, &role.assume_role_policy)
+    {
+        Ok(policy) => Some(LoadedPolicy {
+            label: "TrustPolicy".into(),
+            policy,
+            document: role.assume_role_policy.clone(),
+        }),
+        Err(e) => {
+            tracing::warn!(role = %role.name, error = %e, "stored trust policy does not compile");
+            None
+        }
+    }
 }
 
 /// The request's own condition keys for the trust policy.

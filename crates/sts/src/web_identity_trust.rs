@@ -13,10 +13,10 @@ use crate::StsError;
 use crate::error::access_denied;
 use crate::params;
 use fedgate_iam::Iam;
+use fedgate_iam::authz::RequestContext;
 use fedgate_iam::authz::provider_trust::{anonymous_context, provider_allowed, provider_names};
-use fedgate_iam::authz::{LoadedPolicy, RequestContext};
 use fedgate_oidc::{FederatedIdentity, OidcError};
-use fedgate_policy::{Context, PolicyKind};
+use fedgate_policy::Context;
 use fedgate_store::model::{Role, Tag};
 use serde_json::Value;
 
@@ -148,20 +148,7 @@ pub struct TrustQuestion<'a> {
 /// (`sts:TagSession`, `sts:SetSourceIdentity`); AWS's `AccessDenied` otherwise.
 pub fn admit(iam: &Iam, ctx: &RequestContext, q: &TrustQuestion<'_>) -> Result<(), StsError> {
     let role = q.role;
-    let trust = match iam
-        .compiled
-        .document(PolicyKind::Trust, &role.assume_role_policy)
-    {
-        Ok(policy) => LoadedPolicy {
-            label: "TrustPolicy".into(),
-            policy,
-            document: role.assume_role_policy.clone(),
-        },
-        Err(e) => {
-            tracing::warn!(role = %role.name, error = %e, "stored trust policy does not compile");
-            return Err(not_authorized());
-        }
-    };
+    let trust = crate::assume_role::trust_policy(iam, role).ok_or_else(not_authorized)?;
     let mut context = anonymous_context(iam, ctx);
     provider_keys(
         &mut context,
