@@ -25,7 +25,7 @@ use fedgate_server::config::{ConfigSecret, SsoOidcProvider};
 use idp::{CLIENT_ID, TestIdp};
 use std::collections::HashMap;
 use std::sync::Arc;
-use web_identity::{ACCT, web_trust};
+use web_identity::{ACCT, trusting_role};
 
 /// The gateway with provider `test` signing in to 123456789012 through `auth`, the test IdP
 /// registered there as an OIDC provider.
@@ -77,23 +77,7 @@ async fn setup() -> Setup {
 impl Setup {
     /// Role `name` trusting `sub` of the test IdP, allowed GetCallerIdentity.
     async fn role(&self, name: &str, sub: &str) -> String {
-        let iam = self.h.admin_iam();
-        iam.create_role()
-            .role_name(name)
-            .assume_role_policy_document(web_trust(&self.auth.idp, sub))
-            .send()
-            .await
-            .unwrap();
-        iam.put_role_policy()
-            .role_name(name)
-            .policy_name("whoami")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
-            )
-            .send()
-            .await
-            .unwrap();
-        format!("arn:aws:iam::{ACCT}:role/{name}")
+        trusting_role(&self.h, &self.auth.idp, name, sub).await
     }
 
     async fn get(&self, url: &str, cookie: Option<&str>) -> reqwest::Response {

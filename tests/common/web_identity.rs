@@ -42,9 +42,16 @@ pub async fn federated_role(h: &Harness, idp: &TestIdp, name: &str) -> String {
         arn,
         format!("arn:aws:iam::{ACCT}:oidc-provider/{}", provider_id(idp))
     );
+    trusting_role(h, idp, name, "user-1").await
+}
+
+/// Role `name` trusting `sub` of `idp` (registered already), allowed GetCallerIdentity.
+/// Returns the role ARN.
+pub async fn trusting_role(h: &Harness, idp: &TestIdp, name: &str, sub: &str) -> String {
+    let iam = h.admin_iam();
     iam.create_role()
         .role_name(name)
-        .assume_role_policy_document(web_trust(idp, "user-1"))
+        .assume_role_policy_document(web_trust(idp, sub))
         .send()
         .await
         .unwrap();

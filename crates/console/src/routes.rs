@@ -6,6 +6,7 @@ use crate::Sso;
 use crate::audit::Caller;
 use crate::flow::{self, Choice, Pending, STATE_TTL_MS};
 use crate::page::{self, cookie, read_cookie};
+use crate::settings::ProviderSettings;
 use crate::signin::{CHOICE_COOKIE, Flow, Refusal};
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -61,6 +62,24 @@ fn unknown(name: &str) -> Response {
     )
 }
 
+/// The named provider and the caller, unless the provider is unknown (404) or the caller's
+/// address is over its rate (429): what every route checks first.
+fn admitted<'a>(
+    sso: &'a Sso,
+    name: &str,
+    req: &Request,
+) -> Result<(&'a ProviderSettings, Caller), Box<Response>> {
+    let p = sso
+        .providers
+        .get(name)
+        .ok_or_else(|| Box::new(unknown(name)))?;
+    let c = caller(req);
+    match throttled(sso, &c) {
+        Some(r) => Err(Box::new(r)),
+        None => Ok((p, c)),
+    }
+}
+
 fn throttled(sso: &Sso, c: &Caller) -> Option<Response> {
     match sso.api.throttle.check_ip(c.peer) {
         Verdict::Refuse { .. } => Some(page::error(
@@ -81,13 +100,10 @@ fn unreachable_idp() -> Response {
 }
 
 async fn start(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Request) -> Response {
-    let Some(p) = sso.providers.get(&name) else {
-        return unknown(&name);
+    let (p, _) = match admitted(&sso, &name, &req) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
-    let c = caller(&req);
-    if let Some(r) = throttled(&sso, &c) {
-        return r;
-    }
     let endpoints = match sso.idp.endpoints(p).await {
         Ok(e) => e,
         Err(e) => {
@@ -161,13 +177,10 @@ fn bad_flow(m: &str) -> Refusal {
 /// The provider's answer to the browser: check it belongs to this browser's unused
 /// sign-in, exchange the code, verify the ID token and its nonce, then find the roles.
 async fn callback(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Request) -> Response {
-    let Some(p) = sso.providers.get(&name) else {
-        return unknown(&name);
+    let (p, c) = match admitted(&sso, &name, &req) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
-    let c = caller(&req);
-    if let Some(r) = throttled(&sso, &c) {
-        return r;
-    }
     let q = query_map(&req);
     let cookie_state = read_cookie(req.headers(), STATE_COOKIE);
     let f = Flow {
@@ -327,13 +340,10 @@ async fn exchange_and_verify(
 /// The role choice: the form's CSRF token must equal the cookie and name an unused record
 /// of a verified identity; the role must be one offered. The trust policy is checked again.
 async fn choose(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Request) -> Response {
-    let Some(p) = sso.providers.get(&name) else {
-        return unknown(&name);
+    let (p, c) = match admitted(&sso, &name, &req) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
-    let c = caller(&req);
-    if let Some(r) = throttled(&sso, &c) {
-        return r;
-    }
     let cookie_csrf = read_cookie(req.headers(), CHOICE_COOKIE);
     let f = Flow {
         sso: &sso,
