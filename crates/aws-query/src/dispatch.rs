@@ -77,6 +77,8 @@ pub struct QueryApi {
 #[derive(Debug)]
 pub struct Federation {
     pub oidc_keys: fedgate_oidc::KeyCache,
+    /// Where `ProviderId` access tokens are confirmed.
+    pub oauth: fedgate_sts::assume_role_with_web_identity::OAuthApis,
     pub web_identity: fedgate_sts::assume_role_with_web_identity::WebIdentitySettings,
 }
 

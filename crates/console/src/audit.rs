@@ -35,11 +35,11 @@ fn web_identity_user(id: &FederatedIdentity) -> serde_json::Value {
     })
 }
 
-/// Emits the event of a sign-in through provider `name` into `account`.
+/// Emits the event of a sign-in at `route` (`/sso/oidc/{name}`) into `account`.
 pub fn emit(
     sso: &Sso,
     caller: &Caller,
-    name: &str,
+    route: &str,
     account: &str,
     identity: Option<&FederatedIdentity>,
     outcome: Outcome<'_>,
@@ -60,7 +60,7 @@ pub fn emit(
         .map(web_identity_user)
         .unwrap_or_else(|| serde_json::json!({ "type": "Unknown" }));
     ev.additional_event_data = Some(serde_json::json!({
-        "signIn": format!("sso/oidc/{name}"),
+        "signIn": route.trim_start_matches('/'),
     }));
     match outcome {
         Outcome::Issued(req, out) => {

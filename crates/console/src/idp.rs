@@ -6,8 +6,9 @@
 //! never logged.
 
 use crate::settings::ProviderSettings;
+use base64::Engine;
 use fedgate_core::Clock;
-use fedgate_oidc::fetch::{FetchConfig, Fetcher};
+use fedgate_oidc::fetch::Fetcher;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -25,19 +26,24 @@ pub struct IdpClient {
     discovered: Mutex<HashMap<String, (i64, Endpoints)>>,
 }
 
-/// What the token endpoint answered that matters.
+/// What the token endpoint answered that matters: the ID token (OpenID Connect) or the
+/// access token (OAuth 2.0), whichever the flow needs.
 pub struct TokenAnswer {
-    pub id_token: String,
+    pub id_token: Option<String>,
+    pub access_token: Option<String>,
 }
 
 impl IdpClient {
-    pub fn new(cfg: FetchConfig, clock: Arc<dyn Clock>) -> Result<IdpClient, String> {
-        let fetcher = Fetcher::new(cfg)?;
-        Ok(IdpClient {
+    pub fn new(fetcher: Fetcher, clock: Arc<dyn Clock>) -> IdpClient {
+        IdpClient {
             fetcher,
             clock,
             discovered: Mutex::new(HashMap::new()),
-        })
+        }
+    }
+
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
     }
 
     /// The provider's authorization and token endpoints.
@@ -100,7 +106,8 @@ impl IdpClient {
         })
     }
 
-    /// Exchanges `code` at `token_url` (`client_secret_post` when the client has a secret).
+    /// Exchanges `code` at `token_url`: the client secret, when there is one, in the form
+    /// (`client_secret_post`) or, for providers that require it (X), as HTTP Basic.
     pub async fn exchange(
         &self,
         token_url: &str,
@@ -110,6 +117,8 @@ impl IdpClient {
         verifier: &str,
     ) -> Result<TokenAnswer, String> {
         self.fetcher.check_url(token_url)?;
+        let in_form = p.client_secret.is_empty()
+            || !p.social.as_ref().is_some_and(|s| s.kind.token_auth_basic());
         let body = {
             let mut form = form_urlencoded::Serializer::new(String::new());
             form.append_pair("grant_type", "authorization_code")
@@ -117,12 +126,28 @@ impl IdpClient {
                 .append_pair("redirect_uri", redirect_uri)
                 .append_pair("client_id", &p.client_id)
                 .append_pair("code_verifier", verifier);
-            if !p.client_secret.is_empty() {
+            if !p.client_secret.is_empty() && in_form {
                 form.append_pair("client_secret", p.client_secret.expose());
             }
             form.finish()
         };
-        let (status, body) = self.fetcher.post_form(token_url, body).await?;
+        let authorization = (!in_form).then(|| {
+            // RFC 6749 §2.3.1: both halves form-encoded, then base64.
+            let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let pair = format!("{}:{}", enc(&p.client_id), enc(p.client_secret.expose()));
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            )
+        });
+        let headers: Vec<(&str, &str)> = authorization
+            .as_deref()
+            .map(|a| vec![("authorization", a)])
+            .unwrap_or_default();
+        let (status, body) = self
+            .fetcher
+            .post_form_with(token_url, body, &headers)
+            .await?;
         let v: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|_| format!("POST {token_url}: HTTP {status}, not JSON"))?;
         if !(200..300).contains(&status) {
@@ -137,12 +162,14 @@ impl IdpClient {
                     .collect::<String>()
             ));
         }
-        let id_token = v
-            .get("id_token")
-            .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| format!("POST {token_url}: no id_token in the answer"))?;
+        let field = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
         Ok(TokenAnswer {
-            id_token: id_token.to_owned(),
+            id_token: field("id_token"),
+            access_token: field("access_token"),
         })
     }
 }

@@ -1,7 +1,8 @@
 //! fedgate-console: the browser side of fedgate. Today: single sign-on through OpenID
-//! Connect providers with the authorization code flow and PKCE (`/sso/oidc/{name}`), ending
-//! in a page of temporary credentials for a role the person's identity is trusted by (a
-//! choice page when several are).
+//! Connect providers with the authorization code flow and PKCE (`/sso/oidc/{name}`) and
+//! through OAuth 2.0 providers whose users are confirmed at their APIs (`/sso/oauth/{name}`:
+//! Facebook, Login with Amazon, GitHub, Twitter/X), ending in a page of temporary credentials
+//! for a role the person's identity is trusted by (a choice page when several are).
 //!
 //! The flow's state (state, nonce, PKCE verifier; later the verified identity awaiting a
 //! role choice) lives in the store as expiring single-use records, so any replica can finish
@@ -11,7 +12,7 @@
 //! audited like that action.
 //!
 //! Not here (yet): the web console itself (password sign-in, console sessions, pages), SAML
-//! sign-in, the `/federation` sign-in token endpoint, and OAuth 2.0 social providers.
+//! sign-in, and the `/federation` sign-in token endpoint.
 
 mod audit;
 mod flow;
@@ -24,7 +25,7 @@ mod signin;
 mod views;
 
 pub use routes::router;
-pub use settings::{ProviderSettings, SsoSettings};
+pub use settings::{ProviderSettings, SocialSettings, SsoSettings};
 
 use fedgate_aws_query::QueryApi;
 use std::collections::BTreeMap;
@@ -49,10 +50,13 @@ impl std::fmt::Debug for Sso {
 }
 
 impl Sso {
-    /// The service for `settings`; fails only when the HTTPS client cannot be built (a bad
-    /// `oidc.ca_file`).
+    /// The service for `settings`; requests to providers go through the OIDC key cache's
+    /// HTTPS client (its certificate, redirect, time and size rules).
     pub fn new(api: Arc<QueryApi>, settings: SsoSettings) -> Result<Sso, String> {
-        let idp = idp::IdpClient::new(settings.fetch.clone(), api.iam.clock.clone())?;
+        let idp = idp::IdpClient::new(
+            api.federation.oidc_keys.fetcher().clone(),
+            api.iam.clock.clone(),
+        );
         Ok(Sso {
             api,
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
@@ -67,7 +71,8 @@ impl Sso {
         self.public_url.starts_with("https://")
     }
 
-    fn redirect_uri(&self, name: &str) -> String {
-        format!("{}/sso/oidc/{name}/callback", self.public_url)
+    /// Where the provider sends the browser back: `{public_url}/{route}/callback`.
+    fn redirect_uri(&self, route: &str) -> String {
+        format!("{}{route}/callback", self.public_url)
     }
 }

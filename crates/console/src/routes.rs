@@ -1,6 +1,8 @@
 //! The routes: `GET /sso/oidc/{name}` (to the provider), `GET /sso/oidc/{name}/callback`
-//! (back from it) and `POST /sso/oidc/{name}/choose` (the role choice). The only redirect
-//! target is the provider's configured or discovered authorization endpoint.
+//! (back from it) and `POST /sso/oidc/{name}/choose` (the role choice); the same under
+//! `/sso/oauth/{name}` for OAuth 2.0 providers. A provider answers only under its own kind's
+//! prefix. The only redirect target is the provider's configured or discovered
+//! authorization endpoint.
 
 use crate::Sso;
 use crate::audit::Caller;
@@ -30,6 +32,9 @@ pub fn router(sso: Arc<Sso>) -> Router {
         .route("/sso/oidc/{name}", get(start))
         .route("/sso/oidc/{name}/callback", get(callback))
         .route("/sso/oidc/{name}/choose", post(choose))
+        .route("/sso/oauth/{name}", get(start))
+        .route("/sso/oauth/{name}/callback", get(callback))
+        .route("/sso/oauth/{name}/choose", post(choose))
         .with_state(sso)
 }
 
@@ -72,6 +77,10 @@ fn admitted<'a>(
     let p = sso
         .providers
         .get(name)
+        .filter(|p| {
+            let prefix = format!("/{}/", p.route_kind());
+            req.uri().path().starts_with(&prefix)
+        })
         .ok_or_else(|| Box::new(unknown(name)))?;
     let c = caller(req);
     match throttled(sso, &c) {
@@ -119,6 +128,7 @@ async fn start(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Reque
         flow::random_token(rng),
     );
     let challenge = flow::pkce_challenge(&verifier);
+    let base = format!("/{}/{name}", p.route_kind());
     let pending = Pending {
         provider: name.clone(),
         nonce: nonce.clone(),
@@ -133,13 +143,17 @@ async fn start(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Reque
             "fedgate could not start the sign-in. Try again later.",
         );
     }
-    let query = form_urlencoded::Serializer::new(String::new())
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query
         .append_pair("response_type", "code")
         .append_pair("client_id", &p.client_id)
-        .append_pair("redirect_uri", &sso.redirect_uri(&name))
+        .append_pair("redirect_uri", &sso.redirect_uri(&base))
         .append_pair("scope", &p.scopes.join(" "))
-        .append_pair("state", &state)
-        .append_pair("nonce", &nonce)
+        .append_pair("state", &state);
+    if p.social.is_none() {
+        query.append_pair("nonce", &nonce);
+    }
+    let query = query
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256")
         .finish();
@@ -152,7 +166,7 @@ async fn start(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Reque
     let c = cookie(
         STATE_COOKIE,
         &state,
-        &format!("/sso/oidc/{name}"),
+        &base,
         STATE_TTL_MS / 1000,
         sso.secure(),
     );
@@ -191,7 +205,7 @@ async fn callback(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Re
         cookies: vec![cookie(
             STATE_COOKIE,
             "",
-            &format!("/sso/oidc/{name}"),
+            &format!("/{}/{name}", p.route_kind()),
             0,
             sso.secure(),
         )],
@@ -241,7 +255,11 @@ async fn callback(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Re
     let (Some(pending), Some(code)) = (pending, q.get("code")) else {
         return f.refuse(None, bad_flow(refusal));
     };
-    let verified = match exchange_and_verify(&f, code, &pending).await {
+    let verified = match p.social.as_ref() {
+        None => exchange_and_verify(&f, code, &pending).await,
+        Some(social) => exchange_and_confirm(&f, social, code, &pending).await,
+    };
+    let verified = match verified {
         Ok(v) => v,
         Err((identity, r)) => return f.refuse(identity.as_ref(), r),
     };
@@ -249,6 +267,81 @@ async fn callback(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Re
 }
 
 type Failed = (Option<FederatedIdentity>, Refusal);
+
+fn idp_failed() -> Refusal {
+    Refusal::new(
+        StatusCode::BAD_GATEWAY,
+        "IDPCommunicationError",
+        "Sign-in provider error",
+        "The sign-in provider did not complete the sign-in. Start again.",
+    )
+}
+
+/// The code exchange at the provider's token endpoint.
+async fn exchange(
+    f: &Flow<'_>,
+    code: &str,
+    pending: &Pending,
+) -> Result<crate::idp::TokenAnswer, Failed> {
+    let (sso, p) = (f.sso, f.provider);
+    let endpoints = sso.idp.endpoints(p).await.map_err(|e| {
+        tracing::warn!(provider = %f.name, error = %e, "sso: no endpoints for the provider");
+        (None, idp_failed())
+    })?;
+    sso.idp
+        .exchange(
+            &endpoints.token,
+            p,
+            code,
+            &sso.redirect_uri(&f.base()),
+            &pending.verifier,
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = %f.name, error = %e, "sso: the code exchange failed");
+            (None, idp_failed())
+        })
+}
+
+/// OAuth 2.0: the code exchange, then the access token confirmed at the provider's API (who
+/// the user is; for Facebook and Amazon, also that the token is this client's). The
+/// provider's name (`github.com`) stands for its ARN: such providers are not IAM resources.
+async fn exchange_and_confirm(
+    f: &Flow<'_>,
+    social: &crate::SocialSettings,
+    code: &str,
+    pending: &Pending,
+) -> Result<(FederatedIdentity, String), Failed> {
+    let answer = exchange(f, code, pending).await?;
+    let Some(token) = answer.access_token else {
+        tracing::warn!(provider = %f.name, "sso: no access_token in the token endpoint's answer");
+        return Err((None, idp_failed()));
+    };
+    let iam = &f.sso.api.iam;
+    let identity = fedgate_oidc::social::confirm(
+        f.sso.idp.fetcher(),
+        social.kind,
+        &social.api_url,
+        &token,
+        Some(&f.provider.client_id),
+        iam.clock.now().unix_timestamp(),
+    )
+    .await
+    .map_err(|e| {
+        let api = fedgate_aws_query::ApiError::from(fedgate_sts::StsError::WebIdentity(e));
+        (None, Refusal::from_api(api, "Sign-in refused"))
+    })?;
+    if !ct_eq(&identity.audience, &f.provider.client_id) {
+        let r = Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidIdentityToken",
+            "Sign-in refused",
+            "The access token was not issued to this client.",
+        );
+        return Err((Some(identity), r));
+    }
+    Ok((identity, social.kind.provider_id().to_owned()))
+}
 
 /// The code exchange and the ID token: verified against the IAM OIDC provider registered
 /// for the issuer in the account, for this client, with this sign-in's nonce.
@@ -258,32 +351,11 @@ async fn exchange_and_verify(
     pending: &Pending,
 ) -> Result<(FederatedIdentity, String), Failed> {
     let (sso, p) = (f.sso, f.provider);
-    let idp_failed = || {
-        Refusal::new(
-            StatusCode::BAD_GATEWAY,
-            "IDPCommunicationError",
-            "Sign-in provider error",
-            "The sign-in provider did not complete the sign-in. Start again.",
-        )
+    let answer = exchange(f, code, pending).await?;
+    let Some(id_token) = answer.id_token else {
+        tracing::warn!(provider = %f.name, "sso: no id_token in the token endpoint's answer");
+        return Err((None, idp_failed()));
     };
-    let endpoints = sso.idp.endpoints(p).await.map_err(|e| {
-        tracing::warn!(provider = %f.name, error = %e, "sso: no endpoints for the provider");
-        (None, idp_failed())
-    })?;
-    let answer = sso
-        .idp
-        .exchange(
-            &endpoints.token,
-            p,
-            code,
-            &sso.redirect_uri(f.name),
-            &pending.verifier,
-        )
-        .await
-        .map_err(|e| {
-            tracing::warn!(provider = %f.name, error = %e, "sso: the code exchange failed");
-            (None, idp_failed())
-        })?;
     let iam = &sso.api.iam;
     let registered = oidc_providers::for_issuer(iam, &p.account, &p.issuer)
         .await
@@ -299,7 +371,7 @@ async fn exchange_and_verify(
         })?;
     let identity = fedgate_oidc::verify(
         &sso.api.federation.oidc_keys,
-        &answer.id_token,
+        &id_token,
         Registration {
             issuer_url: &registered.issuer_url,
             client_ids: &registered.client_ids,
@@ -353,7 +425,7 @@ async fn choose(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Requ
         cookies: vec![cookie(
             CHOICE_COOKIE,
             "",
-            &format!("/sso/oidc/{name}/choose"),
+            &format!("/{}/{name}/choose", p.route_kind()),
             0,
             sso.secure(),
         )],

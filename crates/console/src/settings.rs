@@ -1,13 +1,22 @@
-//! What the server's configuration (`[sso.oidc.<name>]`) hands the sign-in service.
+//! What the server's configuration (`[sso.oidc.<name>]`, `[sso.oauth.<name>]`) hands the
+//! sign-in service.
 
 use fedgate_core::{AccountId, Secret};
-use fedgate_oidc::fetch::FetchConfig;
+use fedgate_oidc::social::Social;
 use std::collections::BTreeMap;
 
-/// One OpenID Connect sign-in provider.
+/// An OAuth 2.0 provider without ID tokens: which one, and where its users are confirmed.
+#[derive(Debug, Clone)]
+pub struct SocialSettings {
+    pub kind: Social,
+    pub api_url: String,
+}
+
+/// One sign-in provider: OpenID Connect (`social` is `None`) or OAuth 2.0.
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {
-    /// As registered with CreateOpenIDConnectProvider in `account`.
+    /// OpenID Connect: as registered with CreateOpenIDConnectProvider in `account`.
+    /// Empty for an OAuth 2.0 provider.
     pub issuer: String,
     pub client_id: String,
     /// Empty for a public client.
@@ -17,15 +26,28 @@ pub struct ProviderSettings {
     /// Overrides of the discovery document's endpoints.
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
+    /// Set for an OAuth 2.0 provider (both endpoints are then set too).
+    pub social: Option<SocialSettings>,
+}
+
+impl ProviderSettings {
+    /// The routes' prefix: `sso/oidc` or `sso/oauth`.
+    pub fn route_kind(&self) -> &'static str {
+        if self.social.is_some() {
+            "sso/oauth"
+        } else {
+            "sso/oidc"
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct SsoSettings {
-    /// `public_url`: redirect URIs are `{public_url}/sso/oidc/{name}/callback`.
+    /// `public_url`: redirect URIs are `{public_url}/sso/oidc/{name}/callback` (OpenID
+    /// Connect) or `{public_url}/sso/oauth/{name}/callback` (OAuth 2.0).
     pub public_url: String,
     /// The region written into the CLI profile.
     pub region: String,
+    /// By name, unique across both kinds.
     pub providers: BTreeMap<String, ProviderSettings>,
-    /// The HTTPS rules of every request to a provider (the key cache's).
-    pub fetch: FetchConfig,
 }

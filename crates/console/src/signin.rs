@@ -71,6 +71,11 @@ pub struct Flow<'a> {
 }
 
 impl Flow<'_> {
+    /// The provider's route: `/sso/oidc/{name}` or `/sso/oauth/{name}`.
+    pub fn base(&self) -> String {
+        format!("/{}/{}", self.provider.route_kind(), self.name)
+    }
+
     pub fn ctx(&self) -> RequestContext {
         RequestContext {
             source_ip: self.caller.peer,
@@ -85,7 +90,7 @@ impl Flow<'_> {
         audit::emit(
             self.sso,
             self.caller,
-            self.name,
+            &self.base(),
             self.provider.account.as_str(),
             identity,
             Outcome::Refused {
@@ -171,14 +176,14 @@ impl Flow<'_> {
                 self.cookies.push(cookie(
                     CHOICE_COOKIE,
                     &csrf,
-                    &format!("/sso/oidc/{}/choose", self.name),
+                    &format!("{}/choose", self.base()),
                     CHOICE_TTL_MS / 1000,
                     sso.secure(),
                 ));
                 page::html(
                     StatusCode::OK,
                     "Choose a role",
-                    &views::choice(self.name, &csrf, &arns, &who),
+                    &views::choice(&format!("{}/choose", self.base()), &csrf, &arns, &who),
                     &self.cookies,
                 )
             }
@@ -207,7 +212,7 @@ impl Flow<'_> {
                 audit::emit(
                     sso,
                     self.caller,
-                    self.name,
+                    &self.base(),
                     self.provider.account.as_str(),
                     Some(&out.identity),
                     Outcome::Issued(&req, &out),

@@ -3,8 +3,9 @@
 use crate::page::escape;
 use fedgate_sts::assume_role_with_web_identity::WebIdentityResult;
 
-/// The role-choice form: one button per role, posting `role_arn` and the CSRF token.
-pub fn choice(name: &str, csrf: &str, roles: &[String], who: &str) -> String {
+/// The role-choice form: one button per role, posting `role_arn` and the CSRF token to
+/// `action`.
+pub fn choice(action: &str, csrf: &str, roles: &[String], who: &str) -> String {
     let mut buttons = String::new();
     for arn in roles {
         let label = arn.rsplit_once(":role/").map_or(arn.as_str(), |(_, r)| r);
@@ -17,10 +18,10 @@ pub fn choice(name: &str, csrf: &str, roles: &[String], who: &str) -> String {
     }
     format!(
         "<p>Signed in as <strong>{}</strong>. Several roles trust you; choose one.</p>\n\
-<form method=\"post\" action=\"/sso/oidc/{}/choose\">\n\
+<form method=\"post\" action=\"{}\">\n\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\n{buttons}</form>",
         escape(who),
-        escape(name),
+        escape(action),
         escape(csrf)
     )
 }

@@ -38,6 +38,8 @@ pub struct Fetched {
     pub max_age: Option<u64>,
 }
 
+/// Cheap to clone: clones share one connection pool and TLS configuration.
+#[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     cfg: FetchConfig,
@@ -142,18 +144,54 @@ impl Fetcher {
     /// same rules as [`Fetcher::get`]: the HTTP status and the body within the size limit.
     /// Errors never carry the request body (it may hold a client secret or a code).
     pub async fn post_form(&self, url: &str, body: String) -> Result<(u16, Vec<u8>), String> {
+        self.post_form_with(url, body, &[]).await
+    }
+
+    /// [`Fetcher::post_form`] with extra request `headers` (e.g. HTTP Basic client
+    /// authentication); errors never carry them either.
+    pub async fn post_form_with(
+        &self,
+        url: &str,
+        body: String,
+        headers: &[(&str, &str)],
+    ) -> Result<(u16, Vec<u8>), String> {
         self.check_url(url)?;
-        let resp = self
+        let mut req = self
             .client
             .post(url)
             .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
+            .header("accept", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req
             .body(body)
             .send()
             .await
             .map_err(|e| format!("POST {url}: {}", failure(&e)))?;
         let status = resp.status().as_u16();
         Ok((status, self.body(resp, "POST", url).await?))
+    }
+
+    /// GET `url` with request `headers` (an access token in `Authorization`): the HTTP status
+    /// and the body within the size limit, whatever the status. `url` must not carry a
+    /// secret: errors name it; they never carry the headers.
+    pub async fn get_with(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(u16, Vec<u8>), String> {
+        self.check_url(url)?;
+        let mut req = self.client.get(url).header("accept", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {}", failure(&e)))?;
+        let status = resp.status().as_u16();
+        Ok((status, self.body(resp, "GET", url).await?))
     }
 
     /// The response body, refused past `max_bytes` (declared or received).

@@ -8,8 +8,8 @@
 //! the provider registration and the role's trust policy.
 //!
 //! The browser sign-in flow (authorization code with PKCE) is `fedgate-console`'s; it uses
-//! [`fetch::Fetcher`] for discovery and the code exchange. Not here yet: the OAuth 2.0 social
-//! adapters (Facebook, GitHub, Twitter/X, `ProviderId`).
+//! [`fetch::Fetcher`] for discovery and the code exchange. [`social`] confirms OAuth 2.0
+//! access tokens (Facebook, Login with Amazon, GitHub, Twitter/X) at the providers' APIs.
 
 pub mod claims;
 mod error;
@@ -17,6 +17,7 @@ pub mod fetch;
 pub mod jose;
 pub mod jwk;
 pub mod keys;
+pub mod social;
 
 pub use error::OidcError;
 pub use keys::{CacheConfig, KeyCache};

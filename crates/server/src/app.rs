@@ -19,7 +19,7 @@ use fedgate_iam::Iam;
 use fedgate_iam::bootstrap::{BootstrapRequest, Bootstrapped, bootstrap};
 use fedgate_store::{Backend, EmbeddedBackend, Store};
 use fedgate_store_redis::RedisBackend;
-use fedgate_sts::assume_role_with_web_identity::WebIdentitySettings;
+use fedgate_sts::assume_role_with_web_identity::{OAuthApis, WebIdentitySettings};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -168,6 +168,11 @@ impl App {
             },
             throttle: Throttle::new(config.throttle.to_throttle(), iam.clock.clone()),
             federation: Federation {
+                oauth: OAuthApis {
+                    fetcher: oidc_keys.fetcher().clone(),
+                    facebook_api_url: config.oidc.facebook_api_url.clone(),
+                    amazon_api_url: config.oidc.amazon_api_url.clone(),
+                },
                 oidc_keys,
                 web_identity: WebIdentitySettings {
                     leeway_secs: i64::from(config.oidc.leeway_secs),

@@ -69,6 +69,11 @@ pub struct OidcConfig {
     /// How long keys are served past their freshness while the issuer cannot be reached,
     /// seconds.
     pub stale_for_secs: u32,
+    /// Where `ProviderId = graph.facebook.com` access tokens are confirmed (Graph API base).
+    pub facebook_api_url: String,
+    /// Where `ProviderId = www.amazon.com` access tokens are confirmed (Login with Amazon's
+    /// API base; `/auth/o2/tokeninfo` is appended).
+    pub amazon_api_url: String,
 }
 
 impl Default for OidcConfig {
@@ -81,6 +86,8 @@ impl Default for OidcConfig {
             max_document_bytes: 256 * 1024,
             refresh_interval_secs: 30,
             stale_for_secs: 86_400,
+            facebook_api_url: "https://graph.facebook.com".into(),
+            amazon_api_url: "https://api.amazon.com".into(),
         }
     }
 }
@@ -256,7 +263,7 @@ impl ThrottleSection {
 }
 
 mod sso;
-pub use sso::{ConfigSecret, SsoOidcProvider, SsoSection};
+pub use sso::{ConfigSecret, SsoOAuthProvider, SsoOidcProvider, SsoSection};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -489,6 +496,18 @@ impl Config {
         }
         self.throttle.validate()?;
         self.sso.validate(self.oidc.allow_http)?;
+        for (key, url) in [
+            ("oidc.facebook_api_url", &self.oidc.facebook_api_url),
+            ("oidc.amazon_api_url", &self.oidc.amazon_api_url),
+        ] {
+            let scheme_ok =
+                url.starts_with("https://") || (self.oidc.allow_http && url.starts_with("http://"));
+            if !scheme_ok || url.contains(['?', '#', ' ']) {
+                return err(format!(
+                    "{key} must be an https:// URL without query (http:// only with oidc.allow_http)"
+                ));
+            }
+        }
         if self.auth.key_cache_ms > 60_000 {
             return err("auth.key_cache_ms must be at most 60000".into());
         }

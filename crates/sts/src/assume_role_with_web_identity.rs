@@ -16,8 +16,12 @@
 //! with its nonce, and mints through it so that sessions, limits and trust are identical.
 //! The trust decision is in [`crate::web_identity_trust`].
 //!
-//! Not supported: `ProviderId` (OAuth 2.0 access tokens of `www.amazon.com` and
-//! `graph.facebook.com`), refused with a validation error that says so.
+//! With `ProviderId` (`graph.facebook.com` or `www.amazon.com`, the two AWS accepts) the
+//! token is an OAuth 2.0 access token instead: it is confirmed at the provider's API
+//! ([`fedgate_oidc::social`]), the provider needs no IAM registration (trust policies name it
+//! as `"Federated": "graph.facebook.com"`), and the trust policy sees AWS's keys
+//! (`graph.facebook.com:app_id`, `graph.facebook.com:id`, `www.amazon.com:app_id`,
+//! `www.amazon.com:user_id`). `Provider` in the answer is then the `ProviderId`.
 
 use crate::StsError;
 use crate::assume_role::{DEFAULT_SECS, note_role_used, parse_role_arn};
@@ -29,6 +33,8 @@ use fedgate_core::{AccountId, Principal};
 use fedgate_iam::Iam;
 use fedgate_iam::authz::RequestContext;
 use fedgate_iam::oidc_providers::{self, provider_arn};
+use fedgate_oidc::fetch::Fetcher;
+use fedgate_oidc::social::{self, Social};
 use fedgate_oidc::{FederatedIdentity, KeyCache, OidcError, Registration};
 use fedgate_store::model::{Role, SessionDetails};
 
@@ -63,6 +69,33 @@ pub struct WebIdentitySettings {
     pub leeway_secs: i64,
 }
 
+/// Where OAuth 2.0 access tokens (`ProviderId`) are confirmed: the providers' API base URLs
+/// (`oidc.facebook_api_url`, `oidc.amazon_api_url`) and the HTTPS client (the key cache's).
+#[derive(Debug, Clone)]
+pub struct OAuthApis {
+    pub fetcher: Fetcher,
+    pub facebook_api_url: String,
+    pub amazon_api_url: String,
+}
+
+impl OAuthApis {
+    /// The providers' public APIs.
+    pub fn new(fetcher: Fetcher) -> OAuthApis {
+        OAuthApis {
+            fetcher,
+            facebook_api_url: Social::Facebook.default_api_url().to_owned(),
+            amazon_api_url: Social::Amazon.default_api_url().to_owned(),
+        }
+    }
+
+    fn api_url(&self, social: Social) -> &str {
+        match social {
+            Social::Facebook => &self.facebook_api_url,
+            _ => &self.amazon_api_url,
+        }
+    }
+}
+
 impl Default for WebIdentitySettings {
     fn default() -> Self {
         WebIdentitySettings { leeway_secs: 60 }
@@ -92,11 +125,26 @@ fn validate(req: &WebIdentityRequest, token: bool) -> Result<(), StsError> {
         params::validate_duration(d, 900, 43200)?;
     }
     if let Some(p) = &req.provider_id {
-        return Err(validation(format!(
-            "ProviderId {p} is not supported: fedgate accepts OpenID Connect ID tokens from registered OIDC providers; OAuth 2.0 access tokens (www.amazon.com, graph.facebook.com) are not supported yet."
-        )));
+        let n = p.chars().count();
+        if !(4..=2048).contains(&n) {
+            return Err(constraint(
+                p,
+                "providerId",
+                "Member must have length between 4 and 2048",
+            ));
+        }
+        if oauth_provider(p).is_none() {
+            return Err(validation(format!(
+                "ProviderId {p} is not supported: OAuth 2.0 access tokens are accepted from www.amazon.com and graph.facebook.com; omit ProviderId for OpenID Connect ID tokens."
+            )));
+        }
     }
     Ok(())
+}
+
+/// The OAuth 2.0 provider a `ProviderId` names, if `AssumeRoleWithWebIdentity` accepts it.
+fn oauth_provider(provider_id: &str) -> Option<Social> {
+    Social::from_provider_id(provider_id).filter(|s| s.is_sts_provider())
 }
 
 /// The role `role_arn` names, with its account; an unknown role is refused like an
@@ -117,6 +165,7 @@ async fn load_role(iam: &Iam, role_arn: &str) -> Result<(AccountId, Role), StsEr
 pub async fn assume_role_with_web_identity(
     iam: &Iam,
     keys: &KeyCache,
+    oauth: &OAuthApis,
     settings: WebIdentitySettings,
     ctx: &RequestContext,
     req: &WebIdentityRequest,
@@ -124,6 +173,20 @@ pub async fn assume_role_with_web_identity(
     validate(req, true)?;
     if parse_role_arn(&req.role_arn).is_none() {
         return Err(validation(format!("{} is invalid", req.role_arn)));
+    }
+    if let Some(social) = req.provider_id.as_deref().and_then(oauth_provider) {
+        let (account, role) = load_role(iam, &req.role_arn).await?;
+        let identity = social::confirm(
+            &oauth.fetcher,
+            social,
+            oauth.api_url(social),
+            &req.web_identity_token,
+            None,
+            iam.clock.now().unix_timestamp(),
+        )
+        .await?;
+        let provider = social.provider_id().to_owned();
+        return mint(iam, ctx, req, account, role, identity, provider).await;
     }
     let iss = fedgate_oidc::unverified_issuer(&req.web_identity_token)?;
     let (account, role) = load_role(iam, &req.role_arn).await?;
@@ -151,8 +214,10 @@ pub async fn assume_role_with_web_identity(
 }
 
 /// `AssumeRoleWithWebIdentity` for `identity`, verified already by the caller against the
-/// OIDC provider `provider_arn` registered in the role's account (`req.web_identity_token`
-/// is not used): the role, the trust policy, the duration, session policies, minting.
+/// OIDC provider `provider_arn` registered in the role's account, or confirmed at an OAuth
+/// 2.0 provider's API (`provider_arn` is then the provider's name, `github.com`)
+/// (`req.web_identity_token` is not used): the role, the trust policy, the duration,
+/// session policies, minting.
 pub async fn assume_role_as_verified(
     iam: &Iam,
     ctx: &RequestContext,
@@ -164,7 +229,9 @@ pub async fn assume_role_as_verified(
     let (account, role) = load_role(iam, &req.role_arn).await?;
     let same_account = fedgate_core::Arn::parse(&provider_arn)
         .is_ok_and(|a| a.account == account.as_str() && a.service == "iam");
-    if !same_account {
+    let social = Social::from_provider_id(&provider_arn)
+        .is_some_and(|s| s.provider_id() == identity.provider_id);
+    if !same_account && !social {
         return Err(not_authorized());
     }
     mint(iam, ctx, req, account, role, identity, provider_arn).await

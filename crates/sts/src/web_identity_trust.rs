@@ -125,6 +125,11 @@ fn provider_keys(
     if let Some(s) = &inputs.source_identity {
         c.insert("sts:SourceIdentity", s.as_str());
     }
+    if let Some(social) = fedgate_oidc::social::Social::from_provider_id(p) {
+        for (k, v) in social.condition_keys(id) {
+            c.insert(&k, v);
+        }
+    }
 }
 
 pub(crate) fn not_authorized() -> StsError {

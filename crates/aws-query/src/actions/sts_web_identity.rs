@@ -64,6 +64,7 @@ pub async fn run(c: &UnsignedCall<'_>, audit: &mut FederatedAudit) -> Result<Str
     let out = assume_role_with_web_identity(
         c.iam,
         &c.federation.oidc_keys,
+        &c.federation.oauth,
         c.federation.web_identity,
         c.ctx,
         &req,

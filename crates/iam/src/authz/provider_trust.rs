@@ -21,7 +21,7 @@ const WELL_KNOWN: &[&str] = &[
 /// The names a trust policy may use for the provider `provider_arn` with id `provider_id`.
 pub fn provider_names<'a>(provider_arn: &'a str, provider_id: &'a str) -> Vec<&'a str> {
     let mut names = vec![provider_arn];
-    if WELL_KNOWN.contains(&provider_id) {
+    if WELL_KNOWN.contains(&provider_id) && provider_id != provider_arn {
         names.push(provider_id);
     }
     names
