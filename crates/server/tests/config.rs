@@ -181,3 +181,29 @@ fn bad_values_are_one_clear_line() {
     .unwrap_err();
     assert!(e.to_string().contains("does not exist"));
 }
+
+/// Every provider example in `config/examples/` loads over the defaults and defines one
+/// sign-in provider that the sign-in service gets.
+#[test]
+fn the_identity_provider_examples_load() {
+    let dir = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap())
+        .join("../../config/examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let c = Config::load_from(Some(&path), &Overrides::default(), vec![])
+            .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.0));
+        assert_eq!(
+            c.sso.oidc.len() + c.sso.oauth.len(),
+            1,
+            "{}: one provider per example",
+            path.display()
+        );
+        assert_eq!(c.sso_settings().providers.len(), 1, "{}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 8, "only {seen} examples in {}", dir.display());
+}
