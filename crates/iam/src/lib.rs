@@ -27,6 +27,7 @@ pub mod password_policy;
 pub mod policies;
 pub mod policy_ref;
 pub mod roles;
+pub mod saml_providers;
 pub mod totp;
 pub mod users;
 

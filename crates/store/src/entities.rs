@@ -14,7 +14,7 @@
 
 use crate::StoreError;
 use crate::backend::Txn;
-use crate::model::{Group, ManagedPolicy, MfaDevice, OidcProvider, Role, User};
+use crate::model::{Group, ManagedPolicy, MfaDevice, OidcProvider, Role, SamlProvider, User};
 use crate::store::{MAX_RETRIES, Store, backoff, to_json};
 use fedgate_core::AccountId;
 use serde::Serialize;
@@ -55,6 +55,7 @@ entity!(Group, "group", group_id);
 entity!(Role, "role", role_id);
 entity!(ManagedPolicy, "policy", policy_id);
 entity!(MfaDevice, "mfa", serial_number);
+entity!(SamlProvider, "saml-provider", name);
 
 impl Entity for OidcProvider {
     const KIND: &'static str = "oidc-provider";

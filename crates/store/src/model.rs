@@ -341,3 +341,27 @@ impl OidcProvider {
         provider_id.replace('%', "%25").replace('/', "%2F")
     }
 }
+
+/// An IAM SAML provider (`CreateSAMLProvider`): an identity provider whose signed responses
+/// `AssumeRoleWithSAML` accepts. The metadata is kept as given (GetSAMLProvider returns it)
+/// with what fedgate trusts of it, extracted once when it was checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProvider {
+    pub account_id: AccountId,
+    pub name: String,
+    /// `SAMLProviderUUID`.
+    pub uuid: String,
+    pub metadata: String,
+    /// The IdP's entity id: a response's `Issuer` must equal it.
+    pub entity_id: String,
+    /// Base64 DER certificates whose keys may sign the IdP's responses.
+    pub signing_certs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_redirect: Option<String>,
+    /// ISO 8601, from the metadata's `validUntil`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    pub created_at: String,
+}

@@ -21,6 +21,7 @@ pub mod oidc_providers;
 pub mod password_policy;
 pub mod policies;
 pub mod roles;
+pub mod saml_providers;
 pub mod shapes;
 pub mod simulate_custom_policy;
 pub mod simulate_principal_policy;
@@ -179,6 +180,7 @@ pub const REGISTRY: &[&[ActionDef]] = &[
     credential_report::ACTIONS,
     mfa::ACTIONS,
     oidc_providers::ACTIONS,
+    saml_providers::ACTIONS,
     account::ACTIONS,
 ];
 
