@@ -90,3 +90,180 @@ pub fn metadata_with(entity_id: &str, key_descriptors: &str) -> String {
 pub fn metadata(key: &IdpKey) -> String {
     metadata_with(ENTITY_ID, &key_descriptor(key, Some("signing")))
 }
+
+// ---- Responses ----------------------------------------------------------------------------
+
+pub const ACS: &str = "https://fedgate.example.test/saml";
+pub const SP_ENTITY_ID: &str = "urn:amazon:webservices";
+pub const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+pub const ROLE_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/Role";
+pub const SESSION_NAME_ATTR: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
+
+/// What the test IdP asserts; `Default` is a valid AD FS-style sign-in at `now` = 0 (set
+/// `now` to the gateway's clock).
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub response_id: String,
+    pub assertion_id: String,
+    pub issuer: String,
+    pub name_id: String,
+    pub name_id_format: String,
+    pub audience: String,
+    pub recipient: String,
+    pub destination: Option<String>,
+    pub in_response_to: Option<String>,
+    pub status: String,
+    /// Unix seconds.
+    pub now: i64,
+    pub not_before: i64,
+    pub not_on_or_after: i64,
+    pub attributes: Vec<(String, Vec<String>)>,
+}
+
+impl Spec {
+    pub fn at(now: i64) -> Spec {
+        Spec {
+            response_id: "_resp-7f1c".into(),
+            assertion_id: "_assert-5a2e".into(),
+            issuer: ENTITY_ID.into(),
+            name_id: "CORP\\ana".into(),
+            name_id_format: PERSISTENT.into(),
+            audience: SP_ENTITY_ID.into(),
+            recipient: ACS.into(),
+            destination: Some(ACS.into()),
+            in_response_to: None,
+            status: "urn:oasis:names:tc:SAML:2.0:status:Success".into(),
+            now,
+            not_before: now - 60,
+            not_on_or_after: now + 300,
+            attributes: vec![(SESSION_NAME_ATTR.into(), vec!["ana@corp.example".into()])],
+        }
+    }
+
+    pub fn with_role(mut self, role_arn: &str, provider_arn: &str) -> Spec {
+        self.attributes
+            .push((ROLE_ATTR.into(), vec![format!("{role_arn},{provider_arn}")]));
+        self
+    }
+
+    pub fn attr(mut self, name: &str, values: &[&str]) -> Spec {
+        self.attributes.push((
+            name.into(),
+            values.iter().map(|v| (*v).to_owned()).collect(),
+        ));
+        self
+    }
+}
+
+pub fn iso(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An enveloped-signature template for the element with `id`, RSA-SHA256 over exclusive
+/// c14n, with `cert` in KeyInfo (fedgate must ignore it).
+pub fn signature_template(id: &str, cert: &IdpKey) -> String {
+    format!(
+        r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"##,
+        cert.cert_base64().replace('\n', "")
+    )
+}
+
+/// The assertion; `template` (a signature template) goes right after its Issuer.
+pub fn assertion_xml(s: &Spec, template: &str) -> String {
+    let mut attrs = String::new();
+    for (name, values) in &s.attributes {
+        attrs.push_str(&format!(r#"<saml:Attribute Name="{}">"#, escape(name)));
+        for v in values {
+            attrs.push_str(&format!(
+                r#"<saml:AttributeValue xsi:type="xs:string">{}</saml:AttributeValue>"#,
+                escape(v)
+            ));
+        }
+        attrs.push_str("</saml:Attribute>");
+    }
+    let irt = s
+        .in_response_to
+        .as_ref()
+        .map(|i| format!(r#" InResponseTo="{}""#, escape(i)))
+        .unwrap_or_default();
+    format!(
+        r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{aid}" IssueInstant="{now}" Version="2.0"><saml:Issuer>{issuer}</saml:Issuer>{template}<saml:Subject><saml:NameID Format="{fmt}">{name}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData{irt} NotOnOrAfter="{end}" Recipient="{rcpt}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{nb}" NotOnOrAfter="{end}"><saml:AudienceRestriction><saml:Audience>{aud}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement>{attrs}</saml:AttributeStatement><saml:AuthnStatement AuthnInstant="{now}" SessionIndex="{aid}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:federation:authentication:windows</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>"#,
+        aid = escape(&s.assertion_id),
+        now = iso(s.now),
+        issuer = escape(&s.issuer),
+        fmt = escape(&s.name_id_format),
+        name = escape(&s.name_id),
+        rcpt = escape(&s.recipient),
+        nb = iso(s.not_before),
+        end = iso(s.not_on_or_after),
+        aud = escape(&s.audience),
+    )
+}
+
+/// The Response around `assertion` (XML without declaration); `template` after its Issuer.
+pub fn response_xml(s: &Spec, assertion: &str, template: &str) -> String {
+    let dest = s
+        .destination
+        .as_ref()
+        .map(|d| format!(r#" Destination="{}""#, escape(d)))
+        .unwrap_or_default();
+    let irt = s
+        .in_response_to
+        .as_ref()
+        .map(|i| format!(r#" InResponseTo="{}""#, escape(i)))
+        .unwrap_or_default();
+    format!(
+        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="{rid}" Version="2.0" IssueInstant="{now}"{dest}{irt}><saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">{issuer}</saml:Issuer>{template}<samlp:Status><samlp:StatusCode Value="{status}"/></samlp:Status>{assertion}</samlp:Response>"#,
+        rid = escape(&s.response_id),
+        now = iso(s.now),
+        issuer = escape(&s.issuer),
+        status = escape(&s.status),
+    )
+}
+
+/// Signs the first template of `xml` with `key`; the XML declaration is dropped.
+pub fn sign(xml: &str, key: &IdpKey) -> String {
+    let der = key.key.private_key_to_der().unwrap();
+    let out = fedgate_saml::sign::sign_first_template(xml, &der).unwrap();
+    match out.find("?>") {
+        Some(i) if out.starts_with("<?xml") => out[i + 2..].trim_start().to_owned(),
+        _ => out,
+    }
+}
+
+/// The signed assertion alone (AD FS's default: the assertion signed, the Response not).
+pub fn signed_assertion(s: &Spec, key: &IdpKey) -> String {
+    sign(
+        &assertion_xml(s, &signature_template(&s.assertion_id, key)),
+        key,
+    )
+}
+
+/// A Response whose assertion is signed by `key`.
+pub fn response(s: &Spec, key: &IdpKey) -> String {
+    response_xml(s, &signed_assertion(s, key), "")
+}
+
+/// A Response signed by `key` as a whole (its assertion unsigned).
+pub fn signed_response(s: &Spec, key: &IdpKey) -> String {
+    let unsigned = response_xml(
+        s,
+        &assertion_xml(s, ""),
+        &signature_template(&s.response_id, key),
+    );
+    sign(&unsigned, key)
+}
+
+pub fn b64(xml: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(xml)
+}

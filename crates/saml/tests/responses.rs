@@ -1,0 +1,423 @@
+//! SAML response verification against a test IdP with real keys and xmlsec signatures
+//! (`support`): what a valid AD FS-style response yields, and one test per attack or mistake:
+//! unsigned, signature removed, content changed after signing, the signature-wrapping family
+//! XSW1–XSW8 (Somorovsky et al., "On Breaking SAML: Be Whoever You Want to Be", USENIX
+//! Security 2012), comment injection in NameID, a foreign certificate in KeyInfo, SHA-1,
+//! expired, not yet valid, wrong audience, recipient, destination or issuer, IdP failure
+//! status, DOCTYPE/XXE/entity expansion, oversized, encrypted assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use fedgate_saml::SamlError;
+use fedgate_saml::response::{self, Expect, MAX_RESPONSE_BYTES, Verified};
+use support::*;
+
+const NOW: i64 = 1_800_000_000;
+
+struct Idp {
+    key: IdpKey,
+    certs: Vec<Vec<u8>>,
+    acs: Vec<String>,
+}
+
+fn idp() -> Idp {
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    let certs = vec![key.cert.to_der().unwrap()];
+    Idp {
+        key,
+        certs,
+        acs: vec![ACS.to_owned()],
+    }
+}
+
+impl Idp {
+    fn expect(&self) -> Expect<'_> {
+        Expect {
+            idp_entity_id: ENTITY_ID,
+            signing_certs: &self.certs,
+            sp_entity_id: SP_ENTITY_ID,
+            acs_urls: &self.acs,
+            now: NOW,
+            skew_secs: 60,
+        }
+    }
+
+    fn verify(&self, xml: &str) -> Result<Verified, SamlError> {
+        response::verify(xml, &self.expect())
+    }
+
+    fn refused(&self, xml: &str, says: &str) {
+        match self.verify(xml) {
+            Err(SamlError::Invalid(m)) => assert!(m.contains(says), "{says}: {m}"),
+            other => panic!("{says}: {other:?}"),
+        }
+    }
+}
+
+fn spec() -> Spec {
+    Spec::at(NOW)
+}
+
+#[test]
+fn signed_assertion_is_verified() {
+    let i = idp();
+    let v = i.verify(&response(&spec(), &i.key)).unwrap();
+    assert_eq!(v.issuer, ENTITY_ID);
+    assert_eq!(v.name_id, "CORP\\ana");
+    assert_eq!(v.name_id_format.as_deref(), Some(PERSISTENT));
+    assert_eq!(v.audience, SP_ENTITY_ID);
+    assert_eq!(v.recipient, ACS);
+    assert_eq!(v.assertion_id, "_assert-5a2e");
+    assert_eq!(v.not_on_or_after, NOW + 300);
+    assert_eq!(
+        v.attributes,
+        vec![(
+            SESSION_NAME_ATTR.to_owned(),
+            vec!["ana@corp.example".to_owned()]
+        )]
+    );
+}
+
+#[test]
+fn signed_response_is_verified() {
+    let i = idp();
+    let v = i.verify(&signed_response(&spec(), &i.key)).unwrap();
+    assert_eq!(v.name_id, "CORP\\ana");
+}
+
+#[test]
+fn the_base64_form_decodes() {
+    let i = idp();
+    let xml = response(&spec(), &i.key);
+    let wrapped: String = b64(&xml)
+        .as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned() + "\r\n")
+        .collect();
+    assert_eq!(response::decode(&wrapped).unwrap(), xml);
+    assert!(response::decode("not base64!").is_err());
+    assert!(response::decode(&"A".repeat(MAX_RESPONSE_BYTES * 2)).is_err());
+}
+
+#[test]
+fn unsigned_is_refused() {
+    let i = idp();
+    let s = spec();
+    i.refused(&response_xml(&s, &assertion_xml(&s, ""), ""), "not signed");
+}
+
+#[test]
+fn signature_removed_is_refused() {
+    let i = idp();
+    let xml = response(&spec(), &i.key);
+    let start = xml.find("<ds:Signature").unwrap();
+    let end = xml.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let stripped = format!("{}{}", &xml[..start], &xml[end..]);
+    i.refused(&stripped, "not signed");
+}
+
+#[test]
+fn content_changed_after_signing_is_refused() {
+    let i = idp();
+    let xml = response(&spec(), &i.key);
+    i.refused(&xml.replace("CORP\\ana", "CORP\\admin"), "signature");
+    // Also an attribute value (a role added after signing).
+    let s = spec().attr(
+        ROLE_ATTR,
+        &["arn:aws:iam::1:role/a,arn:aws:iam::1:saml-provider/p"],
+    );
+    let xml = response(&s, &i.key);
+    i.refused(&xml.replace("role/a", "role/admin"), "signature");
+}
+
+#[test]
+fn assertion_swapped_for_another_signed_one_by_id_is_refused() {
+    // A genuine signed assertion for someone else, put under the Response ID of another:
+    // the Response stays as the attacker likes, but only signed content is read.
+    let i = idp();
+    let mut other = spec();
+    other.name_id = "CORP\\mallory".into();
+    other.assertion_id = "_other".into();
+    let a = signed_assertion(&other, &i.key);
+    // Re-labelled with the expected ID: the digest no longer matches.
+    let relabelled = a.replace("_other", "_assert-5a2e");
+    i.refused(&response_xml(&spec(), &relabelled, ""), "signature");
+}
+
+/// The signature element of a signed response, and the response with it cut out.
+fn split_signature(xml: &str) -> (String, String) {
+    let start = xml.find("<ds:Signature").unwrap();
+    let end = xml.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    (
+        xml[start..end].to_owned(),
+        format!("{}{}", &xml[..start], &xml[end..]),
+    )
+}
+
+fn evil() -> Spec {
+    let mut s = spec();
+    s.name_id = "CORP\\administrator".into();
+    s.response_id = "_evil-resp".into();
+    s.assertion_id = "_evil-assert".into();
+    s
+}
+
+#[test]
+fn xsw1_signed_response_moved_into_the_signature() {
+    let i = idp();
+    let orig = signed_response(&spec(), &i.key);
+    let (sig, _) = split_signature(&orig);
+    let e = evil();
+    let wrapped_sig = sig.replace(
+        "</ds:Signature>",
+        &format!("<ds:Object>{orig}</ds:Object></ds:Signature>"),
+    );
+    let xml = response_xml(&e, &assertion_xml(&e, ""), &wrapped_sig);
+    assert!(i.verify(&xml).is_err());
+}
+
+#[test]
+fn xsw2_signed_response_detached_before_the_signature() {
+    let i = idp();
+    let orig = signed_response(&spec(), &i.key);
+    let (sig, _) = split_signature(&orig);
+    let e = evil();
+    let xml = response_xml(&e, &assertion_xml(&e, ""), &format!("{orig}{sig}"));
+    assert!(i.verify(&xml).is_err());
+}
+
+#[test]
+fn xsw3_evil_assertion_before_the_signed_one() {
+    let i = idp();
+    let s = spec();
+    let signed = signed_assertion(&s, &i.key);
+    let e = evil();
+    let xml = response_xml(&s, &format!("{}{signed}", assertion_xml(&e, "")), "");
+    i.refused(&xml, "more than one assertion");
+}
+
+#[test]
+fn xsw4_evil_assertion_wrapping_the_signed_one() {
+    let i = idp();
+    let s = spec();
+    let signed = signed_assertion(&s, &i.key);
+    let e = evil();
+    let wrapper =
+        assertion_xml(&e, "").replace("</saml:Assertion>", &format!("{signed}</saml:Assertion>"));
+    i.refused(&response_xml(&s, &wrapper, ""), "assertion");
+}
+
+#[test]
+fn xsw5_signature_moved_into_an_evil_assertion() {
+    let i = idp();
+    let s = spec();
+    let signed = signed_assertion(&s, &i.key);
+    let (sig, unsigned_orig) = split_signature(&signed);
+    let e = evil();
+    let evil_with_sig = assertion_xml(&e, &sig);
+    let xml = response_xml(&s, &format!("{evil_with_sig}{unsigned_orig}"), "");
+    assert!(i.verify(&xml).is_err());
+    // Alone: the signature references an element it is not in.
+    let xml = response_xml(&e, &evil_with_sig, "");
+    i.refused(&xml, "does not sign the element it is in");
+}
+
+#[test]
+fn xsw6_original_inside_the_signature_of_an_evil_assertion() {
+    let i = idp();
+    let s = spec();
+    let signed = signed_assertion(&s, &i.key);
+    let (sig, _) = split_signature(&signed);
+    let e = evil();
+    let sig_with_orig = sig.replace(
+        "</ds:Signature>",
+        &format!("<ds:Object>{signed}</ds:Object></ds:Signature>"),
+    );
+    let xml = response_xml(&e, &assertion_xml(&e, &sig_with_orig), "");
+    assert!(i.verify(&xml).is_err());
+}
+
+#[test]
+fn xsw7_original_in_extensions() {
+    let i = idp();
+    let s = spec();
+    let signed = signed_assertion(&s, &i.key);
+    let e = evil();
+    let ext = format!("<samlp:Extensions>{signed}</samlp:Extensions>");
+    let xml = response_xml(&e, &format!("{ext}{}", assertion_xml(&e, "")), "");
+    assert!(i.verify(&xml).is_err());
+}
+
+#[test]
+fn xsw8_unsigned_original_in_the_signature_object() {
+    let i = idp();
+    let s = spec();
+    let signed = signed_assertion(&s, &i.key);
+    let (sig, unsigned_orig) = split_signature(&signed);
+    let e = evil();
+    let sig_with_orig = sig.replace(
+        "</ds:Signature>",
+        &format!("<ds:Object>{unsigned_orig}</ds:Object></ds:Signature>"),
+    );
+    let evil_a = assertion_xml(&e, &sig_with_orig).replace("_evil-assert", "_assert-5a2e");
+    let xml = response_xml(&e, &evil_a, "");
+    assert!(i.verify(&xml).is_err());
+}
+
+#[test]
+fn duplicate_ids_are_refused() {
+    let i = idp();
+    let mut s = spec();
+    s.response_id = s.assertion_id.clone();
+    i.refused(&response(&s, &i.key), "ID is used twice");
+}
+
+#[test]
+fn comment_in_name_id_does_not_truncate_it() {
+    // The IdP signed "ana@corp.example.evil.test"; a comment inserted after signing changes
+    // nothing in exclusive c14n (comments are not signed), so the signature still holds and
+    // the whole NameID is read, never just the part before the comment.
+    let i = idp();
+    let mut s = spec();
+    s.name_id = "ana@corp.example.evil.test".into();
+    let xml = response(&s, &i.key).replace(
+        "ana@corp.example.evil.test",
+        "ana@corp.example<!---->.evil.test",
+    );
+    let v = i.verify(&xml).unwrap();
+    assert_eq!(v.name_id, "ana@corp.example.evil.test");
+}
+
+#[test]
+fn with_comments_canonicalization_is_refused() {
+    let i = idp();
+    let xml =
+        response(&spec(), &i.key).replacen("xml-exc-c14n#\"", "xml-exc-c14n#WithComments\"", 1);
+    i.refused(&xml, "comments");
+}
+
+#[test]
+fn a_foreign_key_with_its_certificate_in_key_info_is_refused() {
+    let i = idp();
+    let attacker = IdpKey::rsa(2048, "ADFS Signing");
+    // Signed by the attacker, with the attacker's certificate in KeyInfo.
+    i.refused(&response(&spec(), &attacker), "signature");
+}
+
+#[test]
+fn sha1_is_refused() {
+    // This machine's xmlsec/OpenSSL will not make a SHA-1 signature at all, so the response
+    // is signed with SHA-256 and relabelled: the algorithm allow-list refuses it by name
+    // before any cryptography (and xmlsec checks the same list when verifying).
+    let i = idp();
+    let xml = response(&spec(), &i.key);
+    let rsa_sha1 = xml.replace("xmldsig-more#rsa-sha256", "xmldsig#rsa-sha1");
+    i.refused(&rsa_sha1, "xmldsig#rsa-sha1, which is not accepted");
+    let sha1_digest = xml.replace("xmlenc#sha256", "xmldsig#sha1");
+    i.refused(&sha1_digest, "xmldsig#sha1, which is not accepted");
+}
+
+#[test]
+fn expired_is_refused_as_expired() {
+    let i = idp();
+    let mut s = spec();
+    s.not_before = NOW - 900;
+    s.not_on_or_after = NOW - 61;
+    match i.verify(&response(&s, &i.key)) {
+        Err(SamlError::Expired(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    // Within the skew it still counts.
+    s.not_on_or_after = NOW - 30;
+    i.verify(&response(&s, &i.key)).unwrap();
+}
+
+#[test]
+fn not_yet_valid_is_refused() {
+    let i = idp();
+    let mut s = spec();
+    s.not_before = NOW + 120;
+    s.not_on_or_after = NOW + 600;
+    i.refused(&response(&s, &i.key), "not yet valid");
+}
+
+#[test]
+fn wrong_audience_recipient_destination_or_issuer_is_refused() {
+    let i = idp();
+    let mut s = spec();
+    s.audience = "urn:someone-else".into();
+    i.refused(&response(&s, &i.key), "Audience");
+    let mut s = spec();
+    s.recipient = "https://other.example/acs".into();
+    i.refused(&response(&s, &i.key), "SubjectConfirmation");
+    let mut s = spec();
+    s.destination = Some("https://other.example/acs".into());
+    i.refused(&response(&s, &i.key), "Destination");
+    let mut s = spec();
+    s.issuer = "http://other-idp.example/trust".into();
+    i.refused(&response(&s, &i.key), "Issuer");
+}
+
+#[test]
+fn idp_failure_status_is_a_rejected_claim() {
+    let i = idp();
+    let mut s = spec();
+    s.status = "urn:oasis:names:tc:SAML:2.0:status:Responder".into();
+    match i.verify(&response(&s, &i.key)) {
+        Err(SamlError::Rejected(m)) => assert!(m.contains("Responder"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn doctype_xxe_and_entity_expansion_are_refused() {
+    let i = idp();
+    let xml = response(&spec(), &i.key);
+    let xxe = format!(
+        "<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{}",
+        xml.replace("CORP\\ana", "&x;")
+    );
+    i.refused(&xxe, "DOCTYPE");
+    let bomb = format!(
+        "<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>{xml}"
+    );
+    i.refused(&bomb, "DOCTYPE");
+}
+
+#[test]
+fn oversized_is_refused() {
+    let i = idp();
+    let xml = response(&spec(), &i.key).replace(
+        "</samlp:Response>",
+        &format!("<!--{}--></samlp:Response>", "x".repeat(MAX_RESPONSE_BYTES)),
+    );
+    i.refused(&xml, "too large");
+}
+
+#[test]
+fn encrypted_assertions_are_refused_plainly() {
+    let i = idp();
+    let s = spec();
+    let xml = response_xml(
+        &s,
+        "<saml:EncryptedAssertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\"/>",
+        "",
+    );
+    i.refused(&xml, "Encrypted SAML assertions are not supported");
+}
+
+#[test]
+fn garbage_never_panics() {
+    let i = idp();
+    for junk in [
+        "",
+        "<",
+        "<samlp:Response",
+        "<a><b></a>",
+        "\u{0}\u{1}",
+        "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"x\"/>",
+    ] {
+        assert!(i.verify(junk).is_err(), "{junk:?}");
+    }
+}
