@@ -79,6 +79,8 @@ pub struct Federation {
     pub oidc_keys: fedgate_oidc::KeyCache,
     /// Where `ProviderId` access tokens are confirmed.
     pub oauth: fedgate_sts::assume_role_with_web_identity::OAuthApis,
+    /// How SAML responses are checked (audience, ACS URLs, skew).
+    pub saml: fedgate_sts::assume_role_with_saml::SamlSettings,
     pub web_identity: fedgate_sts::assume_role_with_web_identity::WebIdentitySettings,
 }
 

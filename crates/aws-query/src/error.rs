@@ -208,6 +208,19 @@ impl From<fedgate_sts::StsError> for ApiError {
                     ApiError::new(StatusCode::BAD_REQUEST, "IDPCommunicationError", m)
                 }
             },
+            // AssumeRoleWithSAML's.
+            E::Saml(s) => match s {
+                fedgate_saml::SamlError::Invalid(m)
+                | fedgate_saml::SamlError::InvalidMetadata(m) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "InvalidIdentityToken", m)
+                }
+                fedgate_saml::SamlError::Expired(m) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "ExpiredTokenException", m)
+                }
+                fedgate_saml::SamlError::Rejected(m) => {
+                    ApiError::new(StatusCode::FORBIDDEN, "IDPRejectedClaim", m)
+                }
+            },
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Dispatch of the STS actions that are not signed with SigV4 because the request carries
-//! its own credential: `AssumeRoleWithWebIdentity` (an OIDC token). They are rate-limited
-//! per source address like every STS action, and audited — success or refusal — with the
-//! identity the token proved (never the token).
+//! its own credential: `AssumeRoleWithWebIdentity` (an OIDC or OAuth 2.0 token) and
+//! `AssumeRoleWithSAML` (a SAML assertion). They are rate-limited per source address like
+//! every STS action, and audited — success or refusal — with the identity the credential
+//! proved (never the credential).
 
+use crate::actions::sts_saml;
 use crate::actions::sts_web_identity::{self, FederatedAudit, UnsignedCall};
 use crate::audit::AuditCtx;
 use crate::dispatch::{Outcome, QueryApi};
@@ -12,7 +14,7 @@ use crate::throttle::{Scope, Verdict};
 use fedgate_iam::authz::RequestContext;
 
 /// The unsigned actions, by name.
-pub const ACTIONS: &[&str] = &["AssumeRoleWithWebIdentity"];
+pub const ACTIONS: &[&str] = &["AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"];
 
 /// Whether `action` is served without a signature.
 pub fn is_unsigned(action: &str) -> Option<&'static str> {
@@ -48,7 +50,10 @@ pub(crate) async fn process(
         federation: &api.federation,
     };
     let mut audit = FederatedAudit::default();
-    let result = sts_web_identity::run(&call, &mut audit).await;
+    let result = match audit_ctx.action {
+        "AssumeRoleWithSAML" => sts_saml::run(&call, &mut audit).await,
+        _ => sts_web_identity::run(&call, &mut audit).await,
+    };
     match &result {
         Ok(_) => {
             outcome.issued_credentials = true;

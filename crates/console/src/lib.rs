@@ -11,14 +11,19 @@
 //! account; trust and minting are `fedgate-sts`'s (`AssumeRoleWithWebIdentity`'s code path),
 //! audited like that action.
 //!
-//! Not here (yet): the web console itself (password sign-in, console sessions, pages), SAML
-//! sign-in, and the `/federation` sign-in token endpoint.
+//! SAML: the assertion consumer service `POST /saml` (IdP-initiated sign-in, verified as
+//! `AssumeRoleWithSAML` verifies, with a role choice when the assertion offers several).
+//!
+//! Not here (yet): the web console itself (password sign-in, console sessions, pages),
+//! SP-initiated SAML sign-in (`/sso/saml/{provider}`, signed AuthnRequests), the SP metadata,
+//! and the `/federation` sign-in token endpoint.
 
 mod audit;
 mod flow;
 mod idp;
 mod page;
 mod routes;
+mod saml;
 mod session_name;
 mod settings;
 mod signin;

@@ -35,7 +35,8 @@ pub fn router(sso: Arc<Sso>) -> Router {
         .route("/sso/oauth/{name}", get(start))
         .route("/sso/oauth/{name}/callback", get(callback))
         .route("/sso/oauth/{name}/choose", post(choose))
-        .with_state(sso)
+        .with_state(sso.clone())
+        .merge(crate::saml::router(sso))
 }
 
 fn ct_eq(a: &str, b: &str) -> bool {

@@ -220,7 +220,13 @@ impl Flow<'_> {
                 page::html(
                     StatusCode::OK,
                     "Temporary credentials",
-                    &views::credentials(&out, &sso.public_url, &sso.region),
+                    &views::credentials(
+                        &out.credentials,
+                        &out.arn,
+                        &out.identity.subject,
+                        &sso.public_url,
+                        &sso.region,
+                    ),
                     &self.cookies,
                 )
             }

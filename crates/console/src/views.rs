@@ -1,7 +1,7 @@
 //! The two content pages: the role choice and the credentials. Every value is escaped.
 
 use crate::page::escape;
-use fedgate_sts::assume_role_with_web_identity::WebIdentityResult;
+use fedgate_sts::issue::Credentials;
 
 /// The role-choice form: one button per role, posting `role_arn` and the CSRF token to
 /// `action`.
@@ -26,9 +26,14 @@ pub fn choice(action: &str, csrf: &str, roles: &[String], who: &str) -> String {
     )
 }
 
-/// The credentials, a CLI profile and `export` lines.
-pub fn credentials(out: &WebIdentityResult, public_url: &str, region: &str) -> String {
-    let c = &out.credentials;
+/// The credentials of session `arn` for `who`, a CLI profile and `export` lines.
+pub fn credentials(
+    c: &Credentials,
+    arn: &str,
+    who: &str,
+    public_url: &str,
+    region: &str,
+) -> String {
     let id = escape(c.access_key_id.as_str());
     let secret = escape(c.secret_access_key.expose());
     let token = escape(c.session_token.expose());
@@ -47,7 +52,7 @@ These credentials expire at {exp}; keep them secret.</p>\n\
 <p>Then: <code>aws --profile fedgate sts get-caller-identity</code></p>\n\
 <h2>Environment</h2>\n\
 <pre>export AWS_ACCESS_KEY_ID={id}\nexport AWS_SECRET_ACCESS_KEY={secret}\nexport AWS_SESSION_TOKEN={token}\nexport AWS_ENDPOINT_URL={url}\nexport AWS_REGION={region}\n</pre>",
-        who = escape(&out.identity.subject),
-        arn = escape(&out.arn),
+        who = escape(who),
+        arn = escape(arn),
     )
 }

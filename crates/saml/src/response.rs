@@ -58,7 +58,7 @@ pub struct Expect<'a> {
 }
 
 /// A verified assertion: what the trust policy and the session use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Verified {
     pub issuer: String,
     pub assertion_id: String,
@@ -84,6 +84,54 @@ pub fn decode(b64: &str) -> Result<String, SamlError> {
         .decode(compact)
         .map_err(|_| invalid("The SAML response is not base64."))?;
     String::from_utf8(bytes).map_err(|_| invalid("The SAML response is not UTF-8 text."))
+}
+
+/// Before verification, to find which registered provider to verify with: the response's
+/// Issuer (the assertion's, else the Response's) and the provider ARNs its `Role` attribute
+/// values name. Nothing here is trusted; [`verify`] decides. Same size and DOCTYPE rules.
+pub fn unverified_hints(
+    xml: &str,
+    role_attribute: &str,
+) -> Result<(String, Vec<String>), SamlError> {
+    if xml.len() > MAX_RESPONSE_BYTES {
+        return Err(invalid("The SAML response is too large."));
+    }
+    if has_dtd(xml) {
+        return Err(invalid(
+            "The SAML response is malformed: a DOCTYPE is not accepted.",
+        ));
+    }
+    let r: Response = xml
+        .parse()
+        .map_err(|_| invalid("The SAML response could not be read."))?;
+    let a = r.assertion.as_ref();
+    let issuer = a
+        .and_then(|a| a.issuer.value.clone())
+        .or_else(|| r.issuer.as_ref().and_then(|i| i.value.clone()))
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let mut providers: Vec<String> = Vec::new();
+    for st in a
+        .and_then(|a| a.attribute_statements.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        for at in st
+            .attributes
+            .iter()
+            .filter(|at| at.name.as_deref() == Some(role_attribute))
+        {
+            for v in at.values.iter().filter_map(|v| v.value.as_deref()) {
+                for part in v.split(',').map(str::trim) {
+                    if part.contains(":saml-provider/") && !providers.iter().any(|p| p == part) {
+                        providers.push(part.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    Ok((issuer, providers))
 }
 
 fn time_ok(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {

@@ -19,6 +19,7 @@ use fedgate_iam::Iam;
 use fedgate_iam::bootstrap::{BootstrapRequest, Bootstrapped, bootstrap};
 use fedgate_store::{Backend, EmbeddedBackend, Store};
 use fedgate_store_redis::RedisBackend;
+use fedgate_sts::assume_role_with_saml::SamlSettings;
 use fedgate_sts::assume_role_with_web_identity::{OAuthApis, WebIdentitySettings};
 use std::path::Path;
 use std::sync::Arc;
@@ -172,6 +173,11 @@ impl App {
                     fetcher: oidc_keys.fetcher().clone(),
                     facebook_api_url: config.oidc.facebook_api_url.clone(),
                     amazon_api_url: config.oidc.amazon_api_url.clone(),
+                },
+                saml: SamlSettings {
+                    sp_entity_id: config.saml.sp_entity_id.clone(),
+                    acs_urls: vec![format!("{}/saml", config.public_url.trim_end_matches('/'))],
+                    skew_secs: i64::from(config.saml.clock_skew_secs),
                 },
                 oidc_keys,
                 web_identity: WebIdentitySettings {

@@ -121,7 +121,10 @@ impl OidcConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SamlConfig {
+    /// The audience SAML assertions must name.
     pub sp_entity_id: String,
+    /// Accepted clock difference for an assertion's NotBefore/NotOnOrAfter, seconds.
+    pub clock_skew_secs: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -313,6 +316,7 @@ impl Default for SamlConfig {
     fn default() -> Self {
         SamlConfig {
             sp_entity_id: "urn:amazon:webservices".into(),
+            clock_skew_secs: 60,
         }
     }
 }
@@ -496,6 +500,12 @@ impl Config {
         }
         self.throttle.validate()?;
         self.sso.validate(self.oidc.allow_http)?;
+        if self.saml.clock_skew_secs > 600 {
+            return err("saml.clock_skew_secs must be at most 600".into());
+        }
+        if self.saml.sp_entity_id.trim().is_empty() {
+            return err("saml.sp_entity_id must not be empty".into());
+        }
         for (key, url) in [
             ("oidc.facebook_api_url", &self.oidc.facebook_api_url),
             ("oidc.amazon_api_url", &self.oidc.amazon_api_url),

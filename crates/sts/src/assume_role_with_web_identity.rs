@@ -24,19 +24,20 @@
 //! `www.amazon.com:user_id`). `Provider` in the answer is then the `ProviderId`.
 
 use crate::StsError;
-use crate::assume_role::{DEFAULT_SECS, note_role_used, parse_role_arn};
+use crate::assume_role::parse_role_arn;
 use crate::error::{constraint, validation};
-use crate::issue::{Credentials, issue};
+use crate::federated_session::{Asked, issue_for_role, load_role};
+use crate::issue::Credentials;
 use crate::params;
 use crate::web_identity_trust::{TrustQuestion, admit, not_authorized, session_inputs};
-use fedgate_core::{AccountId, Principal};
+use fedgate_core::AccountId;
 use fedgate_iam::Iam;
 use fedgate_iam::authz::RequestContext;
 use fedgate_iam::oidc_providers::{self, provider_arn};
 use fedgate_oidc::fetch::Fetcher;
 use fedgate_oidc::social::{self, Social};
 use fedgate_oidc::{FederatedIdentity, KeyCache, OidcError, Registration};
-use fedgate_store::model::{Role, SessionDetails};
+use fedgate_store::model::Role;
 
 #[derive(Debug, Clone, Default)]
 pub struct WebIdentityRequest {
@@ -147,21 +148,6 @@ fn oauth_provider(provider_id: &str) -> Option<Social> {
     Social::from_provider_id(provider_id).filter(|s| s.is_sts_provider())
 }
 
-/// The role `role_arn` names, with its account; an unknown role is refused like an
-/// untrusted one.
-async fn load_role(iam: &Iam, role_arn: &str) -> Result<(AccountId, Role), StsError> {
-    let Some((account, path, name)) = parse_role_arn(role_arn) else {
-        return Err(validation(format!("{role_arn} is invalid")));
-    };
-    let role: Role = iam
-        .store
-        .get_entity_by_name::<Role>(&account, &name)
-        .await?
-        .filter(|r| r.path == path && r.name == name)
-        .ok_or_else(not_authorized)?;
-    Ok((account, role))
-}
-
 pub async fn assume_role_with_web_identity(
     iam: &Iam,
     keys: &KeyCache,
@@ -175,7 +161,8 @@ pub async fn assume_role_with_web_identity(
         return Err(validation(format!("{} is invalid", req.role_arn)));
     }
     if let Some(social) = req.provider_id.as_deref().and_then(oauth_provider) {
-        let (account, role) = load_role(iam, &req.role_arn).await?;
+        let (account, role) =
+            load_role(iam, &req.role_arn, "sts:AssumeRoleWithWebIdentity").await?;
         let identity = social::confirm(
             &oauth.fetcher,
             social,
@@ -189,7 +176,7 @@ pub async fn assume_role_with_web_identity(
         return mint(iam, ctx, req, account, role, identity, provider).await;
     }
     let iss = fedgate_oidc::unverified_issuer(&req.web_identity_token)?;
-    let (account, role) = load_role(iam, &req.role_arn).await?;
+    let (account, role) = load_role(iam, &req.role_arn, "sts:AssumeRoleWithWebIdentity").await?;
     let provider = oidc_providers::for_issuer(iam, &account, &iss)
         .await?
         .filter(|p| fedgate_oidc::claims::issuer_matches(&iss, &p.issuer_url))
@@ -226,7 +213,7 @@ pub async fn assume_role_as_verified(
     provider_arn: String,
 ) -> Result<WebIdentityResult, StsError> {
     validate(req, false)?;
-    let (account, role) = load_role(iam, &req.role_arn).await?;
+    let (account, role) = load_role(iam, &req.role_arn, "sts:AssumeRoleWithWebIdentity").await?;
     let same_account = fedgate_core::Arn::parse(&provider_arn)
         .is_ok_and(|a| a.account == account.as_str() && a.service == "iam");
     let social = Social::from_provider_id(&provider_arn)
@@ -260,44 +247,19 @@ async fn mint(
             inputs: &inputs,
         },
     )?;
-    let duration = req.duration_seconds.unwrap_or(DEFAULT_SECS);
-    if duration > i64::from(role.max_session_duration) {
-        return Err(validation(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-        ));
-    }
-    params::check_session_policies(iam, &account, req.policy.as_deref(), &req.policy_arns).await?;
-    let packed = params::packed_policy_size(req.policy.as_deref(), &req.policy_arns, &inputs.tags)?;
-    let has_session_inputs =
-        req.policy.is_some() || !req.policy_arns.is_empty() || !inputs.tags.is_empty();
-
-    let principal = |access_key_id| Principal::AssumedRole {
-        partition: iam.partition.clone(),
-        account: account.clone(),
-        role_id: role.role_id.clone(),
-        role_name: role.name.clone(),
-        role_path: role.path.clone(),
-        session_name: req.role_session_name.clone(),
-        access_key_id,
+    let asked = Asked {
+        session_name: &req.role_session_name,
+        policy: req.policy.as_deref(),
+        policy_arns: &req.policy_arns,
+        duration_seconds: req.duration_seconds,
     };
-    let source_identity = inputs.source_identity.clone();
-    let details = SessionDetails {
-        owner_id: role.role_id.clone(),
-        session_policy: req.policy.clone(),
-        policy_arns: req.policy_arns.clone(),
-        tags: inputs.tags,
-        transitive_tag_keys: inputs.transitive_tag_keys,
-        source_identity: source_identity.clone(),
-        ..SessionDetails::default()
-    };
-    let (credentials, principal) = issue(iam, principal, details, duration).await?;
-    note_role_used(iam, &role, ctx).await;
+    let out = issue_for_role(iam, ctx, account, &role, asked, inputs).await?;
     Ok(WebIdentityResult {
-        credentials,
-        assumed_role_id: principal.user_id().into_owned(),
-        arn: principal.arn().to_string(),
-        packed_policy_size: has_session_inputs.then_some(packed),
-        source_identity,
+        credentials: out.credentials,
+        assumed_role_id: out.assumed_role_id,
+        arn: out.arn,
+        packed_policy_size: out.packed_policy_size,
+        source_identity: out.source_identity,
         identity,
         provider_arn,
     })

@@ -23,6 +23,9 @@ pub enum StsError {
     /// A web identity token refused, or its provider unreachable.
     #[error(transparent)]
     WebIdentity(#[from] fedgate_oidc::OidcError),
+    /// A SAML response refused, or the IdP's own failure status.
+    #[error(transparent)]
+    Saml(#[from] fedgate_saml::SamlError),
 }
 
 impl From<fedgate_store::StoreError> for StsError {

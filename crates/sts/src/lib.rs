@@ -11,12 +11,16 @@
 //! ([`decode_authorization_message`]). `AssumeRoleWithWebIdentity` for OIDC ID tokens
 //! ([`assume_role_with_web_identity`]), whose trust decision
 //! ([`web_identity_trust`]) and minting for an identity verified already also serve the
-//! browser sign-in. Not yet: `AssumeRoleWithSAML`.
+//! browser sign-in. `AssumeRoleWithSAML` ([`assume_role_with_saml`]) for assertions of IAM
+//! SAML providers, verified by `fedgate-saml`, with a store-wide replay cache. Both mint
+//! through [`federated_session`].
 
 pub mod assume_role;
+pub mod assume_role_with_saml;
 pub mod assume_role_with_web_identity;
 pub mod decode_authorization_message;
 mod error;
+pub mod federated_session;
 pub mod get_access_key_info;
 pub mod get_caller_identity;
 pub mod get_federation_token;

@@ -29,6 +29,7 @@ pub mod sts_access_key_info;
 pub mod sts_assume_role;
 pub mod sts_audit;
 pub mod sts_federation;
+pub mod sts_saml;
 pub mod sts_web_identity;
 pub mod users;
 

@@ -1,5 +1,5 @@
 //! Trust decisions for callers that are not IAM principals: users of an identity provider
-//! (`AssumeRoleWithWebIdentity`, later `AssumeRoleWithSAML`). Only the role's trust policy
+//! (`AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML`). Only the role's trust policy
 //! decides (there are no identity policies to consult), with the principal matched as
 //! `Federated` on the provider's ARN or, for the well-known web identity providers, also on
 //! its bare name (`"Federated": "accounts.google.com"`, as AWS's examples write it). An

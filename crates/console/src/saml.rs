@@ -1,0 +1,343 @@
+//! The SAML assertion consumer service: `POST /saml` (IdP-initiated, as an IdP set up for
+//! AWS's `https://signin.aws.amazon.com/saml` posts, with `SAMLResponse` and an ignored
+//! `RelayState`) and `POST /saml/choose` (the role choice).
+//!
+//! The response names its SAML provider through its Role attribute (`role,provider` pairs,
+//! as for AWS); fedgate verifies it with that provider's metadata exactly as
+//! `AssumeRoleWithSAML` does (`fedgate_sts::assume_role_with_saml::verify_assertion`, which
+//! also spends the assertion: a replay is refused on any replica). One offered role → its
+//! credentials; several → a choice page, the verified assertion kept server-side for five
+//! minutes under a single-use CSRF token bound to an HttpOnly cookie; the trust policy is
+//! checked when the role is chosen. Every ending is audited as `AssumeRoleWithSAML`. No
+//! redirect is ever taken from the response or RelayState.
+
+use crate::Sso;
+use crate::audit::Caller;
+use crate::flow::{self, CHOICE_TTL_MS};
+use crate::page::{self, cookie, read_cookie};
+use crate::views;
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
+use axum::routing::post;
+use fedgate_aws_query::ApiError;
+use fedgate_aws_query::actions::sts_saml;
+use fedgate_aws_query::throttle::Verdict;
+use fedgate_core::audit::AuditEvent;
+use fedgate_core::clock::iso8601;
+use fedgate_iam::authz::RequestContext;
+use fedgate_sts::StsError;
+use fedgate_sts::assume_role_with_saml::{
+    Asked, Asserted, ROLE, SamlRequest, SamlResult, assume_role_as_asserted, verify_assertion,
+};
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+const COOKIE: &str = "fedgate_saml_choice";
+/// A form carrying a base64 response of at most `MAX_RESPONSE_BYTES` and a RelayState.
+const MAX_FORM_BYTES: usize = fedgate_saml::response::MAX_RESPONSE_BYTES * 3 / 2 + 16 * 1024;
+
+pub fn router(sso: Arc<Sso>) -> Router {
+    Router::new()
+        .route("/saml", post(acs))
+        .route("/saml/choose", post(choose))
+        .with_state(sso)
+}
+
+/// A verified assertion waiting for its role choice.
+#[derive(Serialize, Deserialize)]
+struct Choice {
+    asserted: Asserted,
+    roles: Vec<String>,
+    session_name: String,
+}
+
+fn caller(req: &Request) -> Caller {
+    Caller {
+        peer: req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+        user_agent: req
+            .headers()
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect()),
+    }
+}
+
+fn ctx(sso: &Sso, c: &Caller) -> RequestContext {
+    RequestContext {
+        source_ip: c.peer,
+        secure_transport: sso.api.config.secure_transport,
+        region: String::new(),
+        session: None,
+    }
+}
+
+/// The audit event of a browser SAML sign-in, success or refusal.
+fn audit(sso: &Sso, c: &Caller, outcome: Result<(&SamlRequest, &SamlResult), &ApiError>) {
+    let iam = &sso.api.iam;
+    let mut ev = AuditEvent::new(
+        iso8601(iam.clock.now()),
+        "sts.amazonaws.com",
+        "AssumeRoleWithSAML",
+    );
+    let rid = sso.api.request_ids.next();
+    ev.source_ip_address = c.peer.map(|p| p.to_string()).unwrap_or_default();
+    ev.user_agent = c.user_agent.clone();
+    ev.request_id = rid.clone();
+    ev.event_id = rid;
+    ev.additional_event_data = Some(serde_json::json!({ "signIn": "saml" }));
+    match outcome {
+        Ok((req, out)) => {
+            ev.recipient_account_id = fedgate_core::Arn::parse(&req.role_arn)
+                .ok()
+                .map(|a| a.account);
+            ev.user_identity = sts_saml::saml_user(out);
+            let d = sts_saml::audit_detail(req, out);
+            ev.request_parameters = d.request_parameters;
+            ev.response_elements = d.response_elements;
+        }
+        Err(e) => {
+            ev.user_identity = serde_json::json!({ "type": "Unknown" });
+            ev.error_code = Some(e.code.to_owned());
+            ev.error_message = Some(e.message.clone());
+        }
+    }
+    sso.api.audit.emit(&ev);
+}
+
+fn refuse(sso: &Sso, c: &Caller, e: ApiError, cookies: &[String]) -> Response {
+    audit(sso, c, Err(&e));
+    let (status, message) = if e.status.is_server_error() {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "fedgate could not complete the sign-in. Try again later.".to_owned(),
+        )
+    } else {
+        (e.status, e.message)
+    };
+    page::html(
+        status,
+        "Sign-in refused",
+        &format!(
+            "<p>{}</p>\n<p>Start again from your identity provider.</p>",
+            page::escape(&message)
+        ),
+        cookies,
+    )
+}
+
+fn bad(m: &str) -> ApiError {
+    ApiError::from(StsError::Saml(fedgate_saml::SamlError::Invalid(
+        m.to_owned(),
+    )))
+}
+
+async fn form(req: Request) -> Option<HashMap<String, String>> {
+    let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES)
+        .await
+        .ok()?;
+    Some(form_urlencoded::parse(&body).into_owned().collect())
+}
+
+fn throttled(sso: &Sso, c: &Caller) -> Option<Response> {
+    match sso.api.throttle.check_ip(c.peer) {
+        Verdict::Refuse { .. } => Some(page::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-ins",
+            "Too many sign-in attempts from your address. Wait a moment and try again.",
+        )),
+        _ => None,
+    }
+}
+
+/// Verifies the response with the provider its Role attribute names (of several, the one
+/// whose entity id is the Issuer).
+async fn verified(sso: &Sso, b64: &str) -> Result<Asserted, ApiError> {
+    let xml = fedgate_saml::response::decode(b64).map_err(|e| ApiError::from(StsError::Saml(e)))?;
+    let (issuer, providers) = fedgate_saml::response::unverified_hints(&xml, ROLE)
+        .map_err(|e| ApiError::from(StsError::Saml(e)))?;
+    let settings = &sso.api.federation.saml;
+    let mut last = bad("The SAML response names no SAML provider in its Role attribute.");
+    for arn in &providers {
+        let known = match parse_provider(sso, arn).await {
+            Some(p) => p.entity_id == issuer || providers.len() == 1,
+            None => false,
+        };
+        if !known {
+            last = bad(&format!("No SAML provider {arn} exists for this issuer."));
+            continue;
+        }
+        return verify_assertion(&sso.api.iam, settings, arn, b64)
+            .await
+            .map_err(ApiError::from);
+    }
+    Err(last)
+}
+
+async fn parse_provider(sso: &Sso, arn: &str) -> Option<fedgate_store::model::SamlProvider> {
+    let a = fedgate_core::Arn::parse(arn).ok()?;
+    let name = a.resource.strip_prefix("saml-provider/")?;
+    let account = fedgate_core::AccountId::parse(&a.account).ok()?;
+    fedgate_iam::saml_providers::by_name(&sso.api.iam, &account, name)
+        .await
+        .ok()
+        .flatten()
+}
+
+async fn mint(
+    sso: &Sso,
+    c: &Caller,
+    asserted: &Asserted,
+    role_arn: &str,
+    session: &str,
+    cookies: &[String],
+) -> Response {
+    let asked = Asked {
+        session_name: session,
+        policy: None,
+        policy_arns: &[],
+        duration_seconds: None,
+    };
+    let req = SamlRequest {
+        role_arn: role_arn.to_owned(),
+        principal_arn: asserted.provider_arn.clone(),
+        ..SamlRequest::default()
+    };
+    match assume_role_as_asserted(&sso.api.iam, &ctx(sso, c), asserted, role_arn, asked).await {
+        Ok(out) => {
+            audit(sso, c, Ok((&req, &out)));
+            page::html(
+                StatusCode::OK,
+                "Temporary credentials",
+                &views::credentials(
+                    &out.credentials,
+                    &out.arn,
+                    &out.subject,
+                    &sso.public_url,
+                    &sso.region,
+                ),
+                cookies,
+            )
+        }
+        Err(e) => refuse(sso, c, ApiError::from(e), cookies),
+    }
+}
+
+async fn acs(State(sso): State<Arc<Sso>>, req: Request) -> Response {
+    let c = caller(&req);
+    if let Some(r) = throttled(&sso, &c) {
+        return r;
+    }
+    let Some(f) = form(req).await else {
+        return refuse(&sso, &c, bad("The sign-in form is too large."), &[]);
+    };
+    let Some(b64) = f.get("SAMLResponse") else {
+        return refuse(&sso, &c, bad("The form has no SAMLResponse."), &[]);
+    };
+    let asserted = match verified(&sso, b64).await {
+        Ok(a) => a,
+        Err(e) => return refuse(&sso, &c, e, &[]),
+    };
+    let session = match asserted.session_name() {
+        Ok(s) => s,
+        Err(e) => return refuse(&sso, &c, ApiError::from(e), &[]),
+    };
+    let roles = asserted.offered_roles();
+    match roles.as_slice() {
+        [] => refuse(
+            &sso,
+            &c,
+            bad("The SAML assertion offers no role of this provider."),
+            &[],
+        ),
+        [one] => mint(&sso, &c, &asserted, one, &session, &[]).await,
+        _ => {
+            let csrf = flow::random_token(sso.api.iam.rng.as_ref());
+            let who = asserted.verified.name_id.clone();
+            let choice = Choice {
+                asserted,
+                roles: roles.clone(),
+                session_name: session,
+            };
+            let at = sso.api.iam.clock.now_millis() + CHOICE_TTL_MS;
+            if let Err(e) =
+                flow::put(&sso.api.iam.store, &flow::choice_key(&csrf), &choice, at).await
+            {
+                tracing::error!(error = %e, "saml: storing the role choice failed");
+                return refuse(&sso, &c, ApiError::from(StsError::from(e)), &[]);
+            }
+            let set = cookie(
+                COOKIE,
+                &csrf,
+                "/saml/choose",
+                CHOICE_TTL_MS / 1000,
+                sso.secure(),
+            );
+            page::html(
+                StatusCode::OK,
+                "Choose a role",
+                &views::choice("/saml/choose", &csrf, &roles, &who),
+                &[set],
+            )
+        }
+    }
+}
+
+async fn choose(State(sso): State<Arc<Sso>>, req: Request) -> Response {
+    let c = caller(&req);
+    if let Some(r) = throttled(&sso, &c) {
+        return r;
+    }
+    let cleared = [cookie(COOKIE, "", "/saml/choose", 0, sso.secure())];
+    let cookie_csrf = read_cookie(req.headers(), COOKIE);
+    let Some(f) = form(req).await else {
+        return refuse(&sso, &c, bad("The form is too large."), &cleared);
+    };
+    let choice = match (f.get("csrf"), &cookie_csrf) {
+        (Some(t), Some(ct))
+            if t.len() == ct.len() && bool::from(t.as_bytes().ct_eq(ct.as_bytes())) =>
+        {
+            match flow::take::<Choice>(&sso.api.iam.store, &flow::choice_key(t)).await {
+                Ok(ch) => ch,
+                Err(e) => return refuse(&sso, &c, ApiError::from(StsError::from(e)), &cleared),
+            }
+        }
+        _ => None,
+    };
+    let Some(choice) = choice else {
+        let e = ApiError::from(StsError::Iam(fedgate_iam::IamError::AccessDenied(
+            "This role choice does not belong to this browser, has expired, or was already used."
+                .into(),
+        )));
+        return refuse(&sso, &c, e, &cleared);
+    };
+    let Some(role) = f.get("role_arn").filter(|r| choice.roles.contains(r)) else {
+        let e = ApiError::from(StsError::Iam(fedgate_iam::IamError::AccessDenied(
+            "That role was not offered to you.".into(),
+        )));
+        return refuse(&sso, &c, e, &cleared);
+    };
+    let skew = sso.api.federation.saml.skew_secs;
+    if choice.asserted.verified.not_on_or_after + skew <= sso.api.iam.clock.now().unix_timestamp() {
+        let e = ApiError::from(StsError::Saml(fedgate_saml::SamlError::Expired(
+            "The SAML assertion has expired.".into(),
+        )));
+        return refuse(&sso, &c, e, &cleared);
+    }
+    mint(
+        &sso,
+        &c,
+        &choice.asserted,
+        role,
+        &choice.session_name,
+        &cleared,
+    )
+    .await
+}

@@ -1,0 +1,248 @@
+//! Browser sign-in through SAML (IdP-initiated, as AD FS posts to the ACS) over HTTP: the
+//! test IdP's signed response posted to `POST /saml` as a form, one offered role → the
+//! credentials page; several → a choice page whose form (CSRF token bound to an HttpOnly
+//! cookie) picks one; the assertion spent on arrival (a second post is refused); a forged
+//! choice refused; every ending audited as AssumeRoleWithSAML.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+#[path = "../crates/saml/tests/support/mod.rs"]
+mod saml_idp;
+
+use common::Harness;
+use saml_idp::{IdpKey, ROLE_ATTR, Spec, b64, metadata, response};
+
+const ACCT: &str = "123456789012";
+const PROVIDER: &str = "arn:aws:iam::123456789012:saml-provider/ADFS";
+
+struct Setup {
+    h: Harness,
+    key: IdpKey,
+    browser: reqwest::Client,
+}
+
+async fn setup() -> Setup {
+    let h = common::start().await;
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    h.admin_iam()
+        .create_saml_provider()
+        .name("ADFS")
+        .saml_metadata_document(metadata(&key))
+        .send()
+        .await
+        .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Setup { h, key, browser }
+}
+
+fn field(page: &str, label: &str) -> String {
+    page.split(&format!("<dt>{label}</dt><dd>"))
+        .nth(1)
+        .and_then(|s| s.split("</dd>").next())
+        .unwrap_or_else(|| panic!("no {label} in {page}"))
+        .to_owned()
+}
+
+impl Setup {
+    async fn role(&self, name: &str) -> String {
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{PROVIDER}"}},"Action":"sts:AssumeRoleWithSAML","Condition":{{"StringEquals":{{"SAML:aud":"{}/saml"}}}}}}]}}"#,
+            self.h.url
+        );
+        let iam = self.h.admin_iam();
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .unwrap();
+        iam.put_role_policy()
+            .role_name(name)
+            .policy_name("whoami")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
+            )
+            .send()
+            .await
+            .unwrap();
+        format!("arn:aws:iam::{ACCT}:role/{name}")
+    }
+
+    /// A signed response offering `roles`, for this gateway's ACS.
+    fn response(&self, roles: &[&str], id: &str) -> String {
+        let now = self.h.app.iam.clock.now().unix_timestamp();
+        let mut s = Spec::at(now);
+        s.assertion_id = id.into();
+        s.recipient = format!("{}/saml", self.h.url);
+        s.destination = Some(s.recipient.clone());
+        let pairs: Vec<String> = roles.iter().map(|r| format!("{r},{PROVIDER}")).collect();
+        let pairs: Vec<&str> = pairs.iter().map(String::as_str).collect();
+        let s = s.attr(ROLE_ATTR, &pairs);
+        b64(&response(&s, &self.key))
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut r = self
+            .browser
+            .post(format!("{}{path}", self.h.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        r.send().await.unwrap()
+    }
+
+    async fn works_as(&self, page: &str, role: &str) {
+        let me = self
+            .h
+            .sts_session(
+                &field(page, "AccessKeyId"),
+                &field(page, "SecretAccessKey"),
+                &field(page, "SessionToken"),
+            )
+            .get_caller_identity()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            me.arn(),
+            Some(format!("arn:aws:sts::{ACCT}:assumed-role/{role}/ana@corp.example").as_str())
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_offered_role_gives_credentials_and_the_assertion_is_spent() {
+    let s = setup().await;
+    let role = s.role("saml-admins").await;
+    let resp = s.response(&[&role], "_one");
+    let form = [
+        ("SAMLResponse", resp.as_str()),
+        ("RelayState", "https://evil.example/"),
+    ];
+    let r = s.post("/saml", &form, None).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("location").is_none(),
+        "RelayState is never followed"
+    );
+    let page = r.text().await.unwrap();
+    s.works_as(&page, "saml-admins").await;
+    // Posted again: spent.
+    let r = s.post("/saml", &form, None).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("already used"));
+    let lines = s.h.audit_lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"eventName\":\"AssumeRoleWithSAML\"")
+                && l.contains("\"signIn\":\"saml\"")
+                && l.contains("\"type\":\"SAMLUser\""))
+    );
+    assert!(lines.iter().all(|l| !l.contains(&resp[..100])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_offered_roles_ask_for_a_choice() {
+    let s = setup().await;
+    let a = s.role("alpha").await;
+    let b = s.role("beta").await;
+    let resp = s.response(&[&a, &b], "_two");
+    let r = s
+        .post("/saml", &[("SAMLResponse", resp.as_str())], None)
+        .await;
+    assert_eq!(r.status(), 200);
+    let set_cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("fedgate_saml_choice="))
+        .expect("a choice cookie");
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("Path=/saml/choose"));
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let page = r.text().await.unwrap();
+    assert!(page.contains(&a) && page.contains(&b), "{page}");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    // Forged token, missing cookie, a role not offered: refused (and the forged attempts do
+    // not spend the choice).
+    let r = s
+        .post(
+            "/saml/choose",
+            &[("csrf", "forged"), ("role_arn", b.as_str())],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = s
+        .post(
+            "/saml/choose",
+            &[("csrf", csrf.as_str()), ("role_arn", b.as_str())],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = s
+        .post(
+            "/saml/choose",
+            &[("csrf", csrf.as_str()), ("role_arn", b.as_str())],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    s.works_as(&r.text().await.unwrap(), "beta").await;
+    // Single use.
+    let r = s
+        .post(
+            "/saml/choose",
+            &[("csrf", csrf.as_str()), ("role_arn", a.as_str())],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_posts_are_refused_plainly() {
+    let s = setup().await;
+    let role = s.role("saml-admins").await;
+    let r = s.post("/saml", &[("RelayState", "x")], None).await;
+    assert_eq!(r.status(), 400);
+    let r = s.post("/saml", &[("SAMLResponse", "%%%")], None).await;
+    assert_eq!(r.status(), 400);
+    // Signed by someone else.
+    let attacker = IdpKey::rsa(2048, "ADFS Signing");
+    let now = s.h.app.iam.clock.now().unix_timestamp();
+    let mut spec = Spec::at(now).with_role(&role, PROVIDER);
+    spec.recipient = format!("{}/saml", s.h.url);
+    spec.destination = None;
+    let forged = b64(&response(&spec, &attacker));
+    let r = s
+        .post("/saml", &[("SAMLResponse", forged.as_str())], None)
+        .await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("signature"), "{page}");
+    assert!(!page.contains("ASIA"));
+}

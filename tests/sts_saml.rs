@@ -1,0 +1,304 @@
+//! AssumeRoleWithSAML end to end through the AWS SDK for Rust, with an AD FS-style test IdP
+//! (a real RSA key and certificate, responses signed by xmlsec: `crates/saml/tests/support`):
+//! the IdP registered with CreateSAMLProvider, a role trusting it on `SAML:aud`, the exchange
+//! (Subject, SubjectType, Issuer, Audience, NameQualifier as AWS computes it, the session
+//! named by the RoleSessionName attribute), the credentials used, the audit event (a
+//! `SAMLUser`, never the assertion); session tags from PrincipalTag attributes; and the
+//! refusals through the API, each with AWS's code: replay (also across two replicas over
+//! one Redis), a role the assertion does not offer, a tampered assertion, expired, the IdP's
+//! failure status, a trust condition not met, an unknown provider.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+#[path = "../crates/saml/tests/support/mod.rs"]
+mod saml_idp;
+
+use common::{Creds, Harness, fails};
+use saml_idp::{ENTITY_ID, IdpKey, Spec, b64, metadata, response};
+
+const ACCT: &str = "123456789012";
+const PROVIDER: &str = "arn:aws:iam::123456789012:saml-provider/ADFS";
+/// One public URL for every replica (behind one load balancer): the ACS is `{it}/saml`.
+const PUBLIC: &str = "https://fedgate.example.test";
+
+fn acs() -> String {
+    format!("{PUBLIC}/saml")
+}
+
+fn public(c: &mut fedgate_server::config::Config) {
+    c.public_url = PUBLIC.into();
+}
+
+fn now(h: &Harness) -> i64 {
+    h.app.iam.clock.now().unix_timestamp()
+}
+
+/// Registers the IdP and creates role `name` trusting it for the ACS, allowed
+/// GetCallerIdentity, with `extra` statements' actions (e.g. `"sts:TagSession"`).
+async fn setup(h: &Harness, key: &IdpKey, name: &str, extra: &str) -> String {
+    let iam = h.admin_iam();
+    if iam
+        .get_saml_provider()
+        .saml_provider_arn(PROVIDER)
+        .send()
+        .await
+        .is_err()
+    {
+        iam.create_saml_provider()
+            .name("ADFS")
+            .saml_metadata_document(metadata(key))
+            .send()
+            .await
+            .unwrap();
+    }
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{PROVIDER}"}},"Action":["sts:AssumeRoleWithSAML"{extra}],"Condition":{{"StringEquals":{{"SAML:aud":"{}"}}}}}}]}}"#,
+        acs()
+    );
+    iam.create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(name)
+        .policy_name("whoami")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    format!("arn:aws:iam::{ACCT}:role/{name}")
+}
+
+fn spec(h: &Harness, role: &str) -> Spec {
+    let mut s = Spec::at(now(h)).with_role(role, PROVIDER);
+    s.recipient = acs();
+    s.destination = Some(acs());
+    s
+}
+
+async fn call(
+    h: &Harness,
+    role: &str,
+    assertion: &str,
+) -> Result<
+    aws_sdk_sts::operation::assume_role_with_saml::AssumeRoleWithSamlOutput,
+    aws_sdk_sts::error::SdkError<
+        aws_sdk_sts::operation::assume_role_with_saml::AssumeRoleWithSAMLError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+> {
+    h.sts_anonymous()
+        .assume_role_with_saml()
+        .role_arn(role)
+        .principal_arn(PROVIDER)
+        .saml_assertion(assertion)
+        .send()
+        .await
+}
+
+async fn exchange_and_use(h: &Harness) {
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    let role = setup(h, &key, "saml-admins", "").await;
+    let assertion = b64(&response(&spec(h, &role), &key));
+    let out = call(h, &role, &assertion).await.unwrap();
+    assert_eq!(out.subject(), Some("CORP\\ana"));
+    assert_eq!(out.subject_type(), Some("persistent"));
+    assert_eq!(out.issuer(), Some(ENTITY_ID));
+    assert_eq!(out.audience(), Some(acs().as_str()));
+    let nq = fedgate_sts::assume_role_with_saml::name_qualifier(
+        ENTITY_ID,
+        &fedgate_core::AccountId::parse(ACCT).unwrap(),
+        "ADFS",
+    );
+    assert_eq!(out.name_qualifier(), Some(nq.as_str()));
+    let user = out.assumed_role_user().unwrap();
+    assert_eq!(
+        user.arn(),
+        format!("arn:aws:sts::{ACCT}:assumed-role/saml-admins/ana@corp.example")
+    );
+    let c = Creds::from(out.credentials().unwrap());
+    assert!(c.key.starts_with("ASIA"));
+    let me = h
+        .sts_session(&c.key, &c.secret, &c.token)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.arn(), Some(user.arn()));
+
+    let lines = h.audit_lines();
+    let event = lines
+        .iter()
+        .find(|l| l.contains("\"eventName\":\"AssumeRoleWithSAML\""))
+        .expect("audited");
+    assert!(event.contains("\"type\":\"SAMLUser\""), "{event}");
+    assert!(event.contains(&c.key), "{event}");
+    assert!(lines.iter().all(|l| !l.contains(&assertion[..200])));
+
+    // The same assertion again: replay refused, audited.
+    fails(
+        call(h, &role, &assertion).await,
+        "InvalidIdentityToken",
+        400,
+    );
+    assert!(
+        h.audit_lines()
+            .iter()
+            .any(|l| l.contains("AssumeRoleWithSAML") && l.contains("replay"))
+    );
+}
+
+mod exchange {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn embedded() {
+        let h = crate::common::start_with(super::public).await;
+        super::exchange_and_use(&h).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn redis() {
+        let r = crate::common::start_on_redis_with(super::public).await;
+        super::exchange_and_use(&r.h).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_on_another_replica_is_refused() {
+    let r = common::start_on_redis_with(public).await;
+    let other = common::start_replica(&r, public).await;
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    let role = setup(&r.h, &key, "saml-admins", "").await;
+    let assertion = b64(&response(&spec(&r.h, &role), &key));
+    call(&r.h, &role, &assertion).await.unwrap();
+    fails(
+        call(&other, &role, &assertion).await,
+        "InvalidIdentityToken",
+        400,
+    );
+    // A fresh assertion works on the other replica.
+    let mut s = spec(&other, &role);
+    s.assertion_id = "_assert-second".into();
+    call(&other, &role, &b64(&response(&s, &key)))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn principal_tags_become_session_tags_with_tag_session() {
+    let h = common::start_with(public).await;
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    let role = setup(&h, &key, "tagged", r#","sts:TagSession""#).await;
+    let s = spec(&h, &role).attr(
+        "https://aws.amazon.com/SAML/Attributes/PrincipalTag:Department",
+        &["Finance"],
+    );
+    let out = call(&h, &role, &b64(&response(&s, &key))).await.unwrap();
+    assert!(out.packed_policy_size().is_some());
+    // Without sts:TagSession in the trust policy the same assertion is refused.
+    let plain = setup(&h, &key, "untagged", "").await;
+    let mut s = spec(&h, &plain).attr(
+        "https://aws.amazon.com/SAML/Attributes/PrincipalTag:Department",
+        &["Finance"],
+    );
+    s.assertion_id = "_assert-untagged".into();
+    fails(
+        call(&h, &plain, &b64(&response(&s, &key))).await,
+        "AccessDenied",
+        403,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_have_awss_codes() {
+    let h = common::start_with(public).await;
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    let role = setup(&h, &key, "saml-admins", "").await;
+    let other = setup(&h, &key, "other", "").await;
+    let mut n = 0;
+    let mut fresh = |mut s: Spec| {
+        n += 1;
+        s.assertion_id = format!("_a{n}");
+        b64(&response(&s, &key))
+    };
+    // A role the assertion does not offer.
+    fails(
+        call(&h, &other, &fresh(spec(&h, &role))).await,
+        "AccessDenied",
+        403,
+    );
+    // Tampered after signing.
+    let xml = saml_idp::response(&spec(&h, &role), &key).replace("CORP\\ana", "CORP\\root");
+    fails(
+        call(&h, &role, &b64(&xml)).await,
+        "InvalidIdentityToken",
+        400,
+    );
+    // Expired.
+    let mut s = spec(&h, &role);
+    s.not_before -= 3600;
+    s.not_on_or_after = now(&h) - 3600;
+    fails(
+        call(&h, &role, &fresh(s)).await,
+        "ExpiredTokenException",
+        400,
+    );
+    // The IdP said no.
+    let mut s = spec(&h, &role);
+    s.status = "urn:oasis:names:tc:SAML:2.0:status:Requester".into();
+    fails(call(&h, &role, &fresh(s)).await, "IDPRejectedClaim", 403);
+    // For another service's ACS.
+    let mut s = spec(&h, &role);
+    s.recipient = "https://signin.aws.amazon.com/saml".into();
+    s.destination = None;
+    fails(
+        call(&h, &role, &fresh(s)).await,
+        "InvalidIdentityToken",
+        400,
+    );
+    // A trust condition not met: a role admitting only another subject.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{PROVIDER}"}},"Action":"sts:AssumeRoleWithSAML","Condition":{{"StringEquals":{{"saml:sub":"CORP\\bob"}}}}}}]}}"#
+    );
+    h.admin_iam()
+        .create_role()
+        .role_name("bobs")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let bobs = format!("arn:aws:iam::{ACCT}:role/bobs");
+    fails(
+        call(&h, &bobs, &fresh(spec(&h, &bobs))).await,
+        "AccessDenied",
+        403,
+    );
+    // An unknown provider.
+    let r = h
+        .sts_anonymous()
+        .assume_role_with_saml()
+        .role_arn(&role)
+        .principal_arn("arn:aws:iam::123456789012:saml-provider/Nope")
+        .saml_assertion(fresh(spec(&h, &role)))
+        .send()
+        .await;
+    fails(r, "InvalidIdentityToken", 400);
+    // Garbage.
+    fails(
+        call(&h, &role, "bm90IHhtbA==").await,
+        "InvalidIdentityToken",
+        400,
+    );
+    // Every refusal is audited and none minted credentials.
+    let lines = h.audit_lines();
+    let refused = lines
+        .iter()
+        .filter(|l| l.contains("AssumeRoleWithSAML") && l.contains("\"errorCode\""))
+        .count();
+    assert!(refused >= 8, "{refused}: {lines:?}");
+    assert!(lines.iter().all(|l| !l.contains("\"accessKeyId\":\"ASIA")));
+}
