@@ -184,22 +184,33 @@ pub fn verify(xml: &str, e: &Expect<'_>) -> Result<Verified, SamlError> {
     if assertion.id != shape.assertion_id {
         return Err(invalid("The SAML assertion used is not the one signed."));
     }
-    let outer: Response = match signed_response {
-        Some(r) => r,
-        None => xml
-            .parse()
-            .map_err(|_| invalid("The SAML response could not be read."))?,
+    // The Response's status, destination and issuer: from the signed Response when it is
+    // signed, else from the scan of the (unsigned) wrapper.
+    let outer = match &signed_response {
+        Some(r) => Outer {
+            status: r.status.as_ref().and_then(|s| s.status_code.value.clone()),
+            destination: r.destination.clone(),
+            issuer: r.issuer.as_ref().and_then(|i| i.value.clone()),
+        },
+        None => Outer {
+            status: shape.status,
+            destination: shape.destination,
+            issuer: shape.issuer,
+        },
     };
     check_response(&outer, e)?;
     check_assertion(assertion, e)
 }
 
-fn check_response(r: &Response, e: &Expect<'_>) -> Result<(), SamlError> {
-    let status = r
-        .status
-        .as_ref()
-        .and_then(|s| s.status_code.value.clone())
-        .unwrap_or_default();
+/// What is checked of the Response around the assertion.
+struct Outer {
+    status: Option<String>,
+    destination: Option<String>,
+    issuer: Option<String>,
+}
+
+fn check_response(r: &Outer, e: &Expect<'_>) -> Result<(), SamlError> {
+    let status = r.status.clone().unwrap_or_default();
     if status != SUCCESS {
         return Err(SamlError::Rejected(format!(
             "The identity provider reported that the sign-in failed ({}).",
@@ -213,7 +224,7 @@ fn check_response(r: &Response, e: &Expect<'_>) -> Result<(), SamlError> {
             "The SAML response's Destination is not this service's ACS URL.",
         ));
     }
-    if let Some(iss) = r.issuer.as_ref().and_then(|i| i.value.as_deref())
+    if let Some(iss) = r.issuer.as_deref()
         && iss.trim() != e.idp_entity_id
     {
         return Err(invalid("The SAML response's Issuer is not the provider's."));

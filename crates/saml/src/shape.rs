@@ -32,6 +32,11 @@ pub struct Shape {
     pub assertion_id: String,
     pub response_signed: bool,
     pub assertion_signed: bool,
+    /// The Response's own (unsigned unless `response_signed`) Destination, top-level
+    /// StatusCode value and Issuer, read here so an unsigned wrapper needs no second parse.
+    pub destination: Option<String>,
+    pub status: Option<String>,
+    pub issuer: Option<String>,
 }
 
 /// `ds:SignatureMethod` and `ds:DigestMethod` algorithms accepted.
@@ -94,6 +99,9 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
     let mut assertion_id = None;
     let (mut response_signed, mut assertion_signed) = (false, false);
     let mut roots = 0;
+    let (mut destination, mut status, mut issuer) = (None, None, None);
+    // Collecting the text of the Response's own Issuer (depth 1).
+    let mut in_issuer = false;
     // The ID the current signature must reference, and how many references it has.
     let mut signature: Option<(String, usize)> = None;
     loop {
@@ -101,6 +109,7 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
             Ok((ns, Event::Start(e))) => ((ns, e), false),
             Ok((ns, Event::Empty(e))) => ((ns, e), true),
             Ok((_, Event::End(_))) => {
+                in_issuer = false;
                 if let Some(o) = stack.pop()
                     && o.kind == Kind::Signature
                 {
@@ -109,6 +118,13 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
                         _ => return Err(bad("a signature must have exactly one reference")),
                     }
                 }
+                continue;
+            }
+            Ok((_, Event::Text(t))) if in_issuer => {
+                let text = t
+                    .xml_content(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|_| bad("malformed text"))?;
+                issuer.get_or_insert_with(String::new).push_str(&text);
                 continue;
             }
             Ok((_, Event::DocType(_))) => return Err(bad("a DOCTYPE is not accepted")),
@@ -126,6 +142,16 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
                 .map_err(|_| bad("a malformed attribute"))?
                 .into_owned();
             let key = a.key.local_name();
+            if depth == 0 && key.as_ref() == b"Destination" {
+                destination = Some(value.clone());
+            }
+            if depth == 2
+                && key.as_ref() == b"Value"
+                && e.local_name().as_ref() == b"StatusCode"
+                && stack.get(1).is_some_and(|o| o.kind == Kind::Other)
+            {
+                status.get_or_insert_with(|| value.clone());
+            }
             if key.as_ref() == b"ID" {
                 if !ids.insert(value.clone()) {
                     return Err(bad("an ID is used twice"));
@@ -198,6 +224,9 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
                 "Encrypted SAML assertions are not supported: configure the IdP to sign, not encrypt, assertions for fedgate.",
             ));
         }
+        if depth == 1 && e.local_name().as_ref() == b"Issuer" && !empty {
+            in_issuer = true;
+        }
         if !empty {
             stack.push(Open { kind: k, id });
         } else if k == Kind::Signature {
@@ -215,5 +244,8 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
         assertion_id,
         response_signed,
         assertion_signed,
+        destination,
+        status,
+        issuer: issuer.map(|i| i.trim().to_owned()),
     })
 }
