@@ -246,3 +246,155 @@ async fn bad_posts_are_refused_plainly() {
     assert!(page.contains("signature"), "{page}");
     assert!(!page.contains("ASIA"));
 }
+
+/// SP-initiated: the SP metadata publishes the key, `/sso/saml/corp` redirects to the IdP
+/// with a signed, deflated AuthnRequest, and the ACS accepts a response answering it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sp_initiated_sign_in_with_a_signed_authn_request() {
+    use base64::Engine;
+    use std::io::Read;
+    let sp = IdpKey::rsa(2048, "fedgate SP");
+    let dir = tempfile::tempdir().unwrap();
+    let (kf, cf) = (dir.path().join("sp.key"), dir.path().join("sp.crt"));
+    std::fs::write(&kf, sp.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    std::fs::write(&cf, sp.cert.to_pem().unwrap()).unwrap();
+    let h = common::start_with(move |c| {
+        c.saml.sp_key_file = Some(kf);
+        c.saml.sp_cert_file = Some(cf);
+        c.sso.saml.insert(
+            "corp".into(),
+            fedgate_server::config::SsoSamlProvider {
+                account_id: ACCT.into(),
+                provider: "ADFS".into(),
+            },
+        );
+    })
+    .await;
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    h.admin_iam()
+        .create_saml_provider()
+        .name("ADFS")
+        .saml_metadata_document(metadata(&key))
+        .send()
+        .await
+        .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let s = Setup { h, key, browser };
+    s.role("saml-admins").await;
+
+    // The SP metadata.
+    let r = s
+        .browser
+        .get(format!("{}/saml/metadata", s.h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/samlmetadata+xml");
+    let md = r.text().await.unwrap();
+    assert!(md.contains(r#"entityID="urn:amazon:webservices""#), "{md}");
+    assert!(
+        md.contains(&format!(r#"Location="{}/saml""#, s.h.url)),
+        "{md}"
+    );
+    assert!(md.contains(r#"AuthnRequestsSigned="true""#), "{md}");
+    let cert_b64 = base64::engine::general_purpose::STANDARD.encode(sp.cert.to_der().unwrap());
+    assert!(md.contains(&cert_b64), "{md}");
+
+    // The redirect to the IdP.
+    let r = s
+        .browser
+        .get(format!("{}/sso/saml/corp", s.h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let (base, query) = location.split_once('?').unwrap();
+    assert_eq!(base, "https://adfs.example.test/adfs/ls/");
+    let (signed_part, sig) = query.rsplit_once("&Signature=").unwrap();
+    let q: std::collections::HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    assert_eq!(q["RelayState"], "corp");
+    assert_eq!(
+        q["SigAlg"],
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    );
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(
+            form_urlencoded::parse(format!("s={sig}").as_bytes())
+                .next()
+                .unwrap()
+                .1
+                .as_bytes(),
+        )
+        .unwrap();
+    let sp_public = sp.cert.public_key().unwrap();
+    let mut v =
+        openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &sp_public).unwrap();
+    v.update(signed_part.as_bytes()).unwrap();
+    assert!(
+        v.verify(&sig).unwrap(),
+        "the AuthnRequest signature verifies with the SP cert"
+    );
+    let deflated = base64::engine::general_purpose::STANDARD
+        .decode(&q["SAMLRequest"])
+        .unwrap();
+    let mut xml = String::new();
+    flate2::read::DeflateDecoder::new(&deflated[..])
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(
+        xml.contains(&format!(
+            r#"AssertionConsumerServiceURL="{}/saml""#,
+            s.h.url
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<saml:Issuer>urn:amazon:webservices</saml:Issuer>"),
+        "{xml}"
+    );
+    let id = xml
+        .split("ID=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // The IdP answers that request: accepted once.
+    let now = s.h.app.iam.clock.now().unix_timestamp();
+    let answer = |assertion_id: &str, irt: &str| {
+        let mut sp =
+            Spec::at(now).with_role(&format!("arn:aws:iam::{ACCT}:role/saml-admins"), PROVIDER);
+        sp.assertion_id = assertion_id.into();
+        sp.recipient = format!("{}/saml", s.h.url);
+        sp.destination = Some(sp.recipient.clone());
+        sp.in_response_to = Some(irt.into());
+        b64(&response(&sp, &s.key))
+    };
+    let first = answer("_sp1", &id);
+    let r = s
+        .post("/saml", &[("SAMLResponse", first.as_str())], None)
+        .await;
+    assert_eq!(r.status(), 200);
+    s.works_as(&r.text().await.unwrap(), "saml-admins").await;
+    // A second response to the same request, and one to a request never sent: refused.
+    for (aid, irt) in [("_sp2", id.as_str()), ("_sp3", "_never-sent")] {
+        let r = s
+            .post(
+                "/saml",
+                &[("SAMLResponse", answer(aid, irt).as_str())],
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("did not send"));
+    }
+}

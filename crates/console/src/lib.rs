@@ -30,7 +30,7 @@ mod signin;
 mod views;
 
 pub use routes::router;
-pub use settings::{ProviderSettings, SocialSettings, SsoSettings};
+pub use settings::{ProviderSettings, SamlSignIn, SocialSettings, SsoSettings};
 
 use fedgate_aws_query::QueryApi;
 use std::collections::BTreeMap;
@@ -43,6 +43,8 @@ pub struct Sso {
     public_url: String,
     region: String,
     providers: BTreeMap<String, ProviderSettings>,
+    saml: BTreeMap<String, SamlSignIn>,
+    sp_key: Option<Arc<fedgate_saml::sp::SpKey>>,
     idp: idp::IdpClient,
 }
 
@@ -67,6 +69,8 @@ impl Sso {
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
             region: settings.region,
             providers: settings.providers,
+            saml: settings.saml,
+            sp_key: settings.sp_key,
             idp,
         })
     }

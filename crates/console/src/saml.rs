@@ -1,6 +1,13 @@
-//! The SAML assertion consumer service: `POST /saml` (IdP-initiated, as an IdP set up for
-//! AWS's `https://signin.aws.amazon.com/saml` posts, with `SAMLResponse` and an ignored
-//! `RelayState`) and `POST /saml/choose` (the role choice).
+//! The SAML service provider's browser side: `GET /saml/metadata` (the SP metadata: entity
+//! id, the ACS, the signing certificate when `saml.sp_key_file` is set), `GET
+//! /sso/saml/{name}` (SP-initiated sign-in: an AuthnRequest, signed when there is an SP key,
+//! to the IdP's HTTP-Redirect endpoint from its metadata; its ID kept in the store for ten
+//! minutes), the assertion consumer service `POST /saml` (`SAMLResponse`; `RelayState` is
+//! never followed) and `POST /saml/choose` (the role choice).
+//!
+//! A response answering a request (`InResponseTo`) must answer one fedgate sent, unused and
+//! for the same provider (taken once, on any replica); a response without one is
+//! IdP-initiated, as an IdP set up for AWS's `https://signin.aws.amazon.com/saml` posts.
 //!
 //! The response names its SAML provider through its Role attribute (`role,provider` pairs,
 //! as for AWS); fedgate verifies it with that provider's metadata exactly as
@@ -45,7 +52,140 @@ pub fn router(sso: Arc<Sso>) -> Router {
     Router::new()
         .route("/saml", post(acs))
         .route("/saml/choose", post(choose))
+        .route("/saml/metadata", axum::routing::get(sp_metadata))
+        .route("/sso/saml/{name}", axum::routing::get(start))
         .with_state(sso)
+}
+
+const REQUEST_TTL_MS: i64 = 10 * 60 * 1000;
+
+fn request_key(id: &str) -> String {
+    format!(
+        "sso/saml-request/{}",
+        hex::encode(ring::digest::digest(&ring::digest::SHA256, id.as_bytes()))
+    )
+}
+
+/// An AuthnRequest fedgate sent, waiting for its response.
+#[derive(Serialize, Deserialize)]
+struct Sent {
+    provider_arn: String,
+}
+
+fn acs_url(sso: &Sso) -> String {
+    format!("{}/saml", sso.public_url)
+}
+
+async fn sp_metadata(State(sso): State<Arc<Sso>>) -> Response {
+    let doc = fedgate_saml::sp::metadata(
+        &sso.api.federation.saml.sp_entity_id,
+        &acs_url(&sso),
+        sso.sp_key.as_deref(),
+    );
+    let mut r = axum::response::IntoResponse::into_response(doc);
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/samlmetadata+xml"),
+    );
+    r
+}
+
+/// SP-initiated sign-in: to the IdP with an AuthnRequest.
+async fn start(
+    State(sso): State<Arc<Sso>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    let c = caller(&req);
+    if let Some(r) = throttled(&sso, &c) {
+        return r;
+    }
+    let Some(s) = sso.saml.get(&name) else {
+        return page::error(
+            StatusCode::NOT_FOUND,
+            "Unknown sign-in provider",
+            &format!(
+                "There is no SAML sign-in named {:?}.",
+                name.chars().take(64).collect::<String>()
+            ),
+        );
+    };
+    let iam = &sso.api.iam;
+    let provider = match fedgate_iam::saml_providers::by_name(iam, &s.account, &s.provider).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return page::error(
+                StatusCode::NOT_FOUND,
+                "Unknown sign-in provider",
+                "The SAML provider of this sign-in is not registered in IAM.",
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "saml: reading the provider failed");
+            return page::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in unavailable",
+                "Try again later.",
+            );
+        }
+    };
+    let Some(destination) = provider.sso_redirect.clone() else {
+        return page::error(
+            StatusCode::BAD_GATEWAY,
+            "Sign-in provider unusable",
+            "The identity provider's metadata has no HTTP-Redirect sign-on endpoint.",
+        );
+    };
+    let mut raw = [0u8; 20];
+    iam.rng.fill(&mut raw);
+    let id = format!("_{}", hex::encode(raw));
+    let sent = Sent {
+        provider_arn: fedgate_iam::saml_providers::provider_arn(&iam.partition, &provider),
+    };
+    let at = iam.clock.now_millis() + REQUEST_TTL_MS;
+    if let Err(e) = flow::put(&iam.store, &request_key(&id), &sent, at).await {
+        tracing::error!(error = %e, "saml: storing the request failed");
+        return page::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-in unavailable",
+            "Try again later.",
+        );
+    }
+    let acs = acs_url(&sso);
+    let instant = iso8601(iam.clock.now());
+    let request = fedgate_saml::sp::AuthnRequest {
+        id: &id,
+        issue_instant: &instant,
+        destination: &destination,
+        acs_url: &acs,
+        sp_entity_id: &sso.api.federation.saml.sp_entity_id,
+    };
+    match request.redirect_url(&name, sso.sp_key.as_deref()) {
+        Ok(url) => page::redirect(&url, &[]),
+        Err(e) => {
+            tracing::error!(error = %e, "saml: building the AuthnRequest failed");
+            page::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sign-in failed",
+                "Try again later.",
+            )
+        }
+    }
+}
+
+/// A response answering a request must answer one fedgate sent for the same provider
+/// (taken once); a response answering none is IdP-initiated.
+async fn check_in_response_to(sso: &Sso, asserted: &Asserted) -> Result<(), ApiError> {
+    let Some(id) = &asserted.verified.in_response_to else {
+        return Ok(());
+    };
+    match flow::take::<Sent>(&sso.api.iam.store, &request_key(id)).await {
+        Ok(Some(s)) if s.provider_arn == asserted.provider_arn => Ok(()),
+        Ok(_) => Err(bad(
+            "The SAML response answers a sign-in request this service did not send, or one already answered or expired.",
+        )),
+        Err(e) => Err(ApiError::from(StsError::from(e))),
+    }
 }
 
 /// A verified assertion waiting for its role choice.
@@ -245,6 +385,9 @@ async fn acs(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         Ok(a) => a,
         Err(e) => return refuse(&sso, &c, e, &[]),
     };
+    if let Err(e) = check_in_response_to(&sso, &asserted).await {
+        return refuse(&sso, &c, e, &[]);
+    }
     let session = match asserted.session_name() {
         Ok(s) => s,
         Err(e) => return refuse(&sso, &c, ApiError::from(e), &[]),

@@ -50,4 +50,15 @@ pub struct SsoSettings {
     pub region: String,
     /// By name, unique across both kinds.
     pub providers: BTreeMap<String, ProviderSettings>,
+    /// SP-initiated SAML sign-in at `/sso/saml/{name}`.
+    pub saml: BTreeMap<String, SamlSignIn>,
+    /// The SP's key signing AuthnRequests and published in its metadata.
+    pub sp_key: Option<std::sync::Arc<fedgate_saml::sp::SpKey>>,
+}
+
+/// An IAM SAML provider of `account` people sign in through at `/sso/saml/{name}`.
+#[derive(Debug, Clone)]
+pub struct SamlSignIn {
+    pub account: AccountId,
+    pub provider: String,
 }

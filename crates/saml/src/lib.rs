@@ -9,13 +9,14 @@
 //! weak spots and fedgate guards each: no signing certificate → refused at registration;
 //! SHA-1 → never accepted (an algorithm allow-list on every verification); no replay cache →
 //! `sts` keeps one in the store; DOCTYPE/entities → refused before any parser sees the
-//! document. Not here yet: AuthnRequests (SP-initiated sign-in), the SP metadata, encrypted
-//! assertions (refused).
+//! document. [`sp`]: the SP metadata and signed AuthnRequests (HTTP-Redirect binding) for
+//! SP-initiated sign-in. Not supported: encrypted assertions (refused).
 
 mod error;
 pub mod metadata;
 pub mod response;
 pub mod shape;
 pub mod sign;
+pub mod sp;
 
 pub use error::SamlError;

@@ -186,7 +186,13 @@ impl App {
             },
         });
         let metrics = Arc::new(Metrics::new(iam.store.backend().kind()));
-        let sso = fedgate_console::Sso::new(api.clone(), config.sso_settings())
+        let mut sso_settings = config.sso_settings();
+        sso_settings.sp_key = config
+            .saml
+            .sp_key()
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .map(Arc::new);
+        let sso = fedgate_console::Sso::new(api.clone(), sso_settings)
             .map_err(|e| anyhow::anyhow!("sso: {e}"))?;
         Ok(App {
             config,

@@ -125,6 +125,29 @@ pub struct SamlConfig {
     pub sp_entity_id: String,
     /// Accepted clock difference for an assertion's NotBefore/NotOnOrAfter, seconds.
     pub clock_skew_secs: u32,
+    /// PEM private key (RSA ≥ 2048 or EC P-256) signing SP-initiated AuthnRequests, and its
+    /// certificate (published in the SP metadata). Unset: requests go unsigned.
+    pub sp_key_file: Option<PathBuf>,
+    pub sp_cert_file: Option<PathBuf>,
+}
+
+impl SamlConfig {
+    /// The SP signing key, when configured.
+    pub fn sp_key(&self) -> Result<Option<fedgate_saml::sp::SpKey>, String> {
+        match (&self.sp_key_file, &self.sp_cert_file) {
+            (None, None) => Ok(None),
+            (Some(k), Some(c)) => {
+                let key = std::fs::read(k)
+                    .map_err(|e| format!("saml.sp_key_file {}: {e}", k.display()))?;
+                let cert = std::fs::read(c)
+                    .map_err(|e| format!("saml.sp_cert_file {}: {e}", c.display()))?;
+                fedgate_saml::sp::SpKey::from_pem(&key, &cert)
+                    .map(Some)
+                    .map_err(|e| format!("saml.sp_key_file/sp_cert_file: {e}"))
+            }
+            _ => Err("saml.sp_key_file and saml.sp_cert_file must be set together".into()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -266,7 +289,7 @@ impl ThrottleSection {
 }
 
 mod sso;
-pub use sso::{ConfigSecret, SsoOAuthProvider, SsoOidcProvider, SsoSection};
+pub use sso::{ConfigSecret, SsoOAuthProvider, SsoOidcProvider, SsoSamlProvider, SsoSection};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -317,6 +340,8 @@ impl Default for SamlConfig {
         SamlConfig {
             sp_entity_id: "urn:amazon:webservices".into(),
             clock_skew_secs: 60,
+            sp_key_file: None,
+            sp_cert_file: None,
         }
     }
 }
@@ -370,7 +395,14 @@ pub struct Overrides {
 pub struct ConfigError(pub String);
 
 /// Keys whose names end in `_file` because they are paths, not `*_FILE` indirections.
-const PATH_KEYS: &[&str] = &["kek_file", "oidc.ca_file", "tls.cert_file", "tls.key_file"];
+const PATH_KEYS: &[&str] = &[
+    "kek_file",
+    "oidc.ca_file",
+    "tls.cert_file",
+    "tls.key_file",
+    "saml.sp_key_file",
+    "saml.sp_cert_file",
+];
 
 fn env_key(var: &str) -> Option<String> {
     var.strip_prefix("FEDGATE_")
@@ -502,6 +534,9 @@ impl Config {
         self.sso.validate(self.oidc.allow_http)?;
         if self.saml.clock_skew_secs > 600 {
             return err("saml.clock_skew_secs must be at most 600".into());
+        }
+        if self.saml.sp_key_file.is_some() != self.saml.sp_cert_file.is_some() {
+            return err("saml.sp_key_file and saml.sp_cert_file must be set together".into());
         }
         if self.saml.sp_entity_id.trim().is_empty() {
             return err("saml.sp_entity_id must not be empty".into());

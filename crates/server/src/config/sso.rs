@@ -19,6 +19,17 @@ pub struct SsoSection {
     pub oidc: BTreeMap<String, SsoOidcProvider>,
     /// OAuth 2.0 sign-in providers by name.
     pub oauth: BTreeMap<String, SsoOAuthProvider>,
+    /// SP-initiated SAML sign-in (`/sso/saml/{name}`) by name.
+    pub saml: BTreeMap<String, SsoSamlProvider>,
+}
+
+/// An IAM SAML provider people sign in through from fedgate's side.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SsoSamlProvider {
+    pub account_id: String,
+    /// The IAM SAML provider's name (CreateSAMLProvider `Name`) in `account_id`.
+    pub provider: String,
 }
 
 /// An OAuth 2.0 provider whose users are confirmed through its API.
@@ -130,6 +141,24 @@ fn scopes_ok(scopes: &[String]) -> bool {
 
 impl SsoSection {
     pub(super) fn validate(&self, allow_http: bool) -> Result<(), ConfigError> {
+        for (name, p) in &self.saml {
+            let err = |m: &str| Err(ConfigError(format!("sso.saml.{name}: {m}")));
+            if !name_ok(name) {
+                return err("a provider name must be 1-64 characters of [a-z0-9_-]");
+            }
+            if fedgate_core::AccountId::parse(&p.account_id).is_err() {
+                return err("account_id must be 12 digits");
+            }
+            let pn = &p.provider;
+            if pn.is_empty()
+                || pn.len() > 128
+                || !pn
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            {
+                return err("provider must be an IAM SAML provider name ([\\w._-], 1-128)");
+            }
+        }
         for (name, p) in &self.oauth {
             let err = |m: &str| Err(ConfigError(format!("sso.oauth.{name}: {m}")));
             if !name_ok(name) {
@@ -254,10 +283,27 @@ impl super::Config {
                 },
             ))
         });
+        let saml = self
+            .sso
+            .saml
+            .iter()
+            .filter_map(|(name, p)| {
+                let account = fedgate_core::AccountId::parse(&p.account_id).ok()?;
+                Some((
+                    name.clone(),
+                    fedgate_console::SamlSignIn {
+                        account,
+                        provider: p.provider.clone(),
+                    },
+                ))
+            })
+            .collect();
         fedgate_console::SsoSettings {
             public_url: self.public_url.clone(),
             region: self.region.clone(),
             providers: oidc.chain(oauth).collect(),
+            saml,
+            sp_key: None,
         }
     }
 }
