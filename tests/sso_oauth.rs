@@ -94,23 +94,7 @@ impl Setup {
         let trust = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"{provider}:sub":"{sub}","{provider}:aud":"{SOCIAL_CLIENT_ID}"}}}}}}]}}"#
         );
-        let iam = self.h.admin_iam();
-        iam.create_role()
-            .role_name(role)
-            .assume_role_policy_document(trust)
-            .send()
-            .await
-            .unwrap();
-        iam.put_role_policy()
-            .role_name(role)
-            .policy_name("whoami")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
-            )
-            .send()
-            .await
-            .unwrap();
-        format!("arn:aws:iam::{ACCT}:role/{role}")
+        common::whoami_role(&self.h, role, &trust).await
     }
 
     async fn get(&self, url: &str, cookie: Option<&str>) -> reqwest::Response {
@@ -214,23 +198,7 @@ async fn facebook_user_signs_in_with_aws_keys() {
     let trust = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"graph.facebook.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"graph.facebook.com:app_id":"{SOCIAL_CLIENT_ID}","graph.facebook.com:id":"10001"}}}}}}]}}"#
     );
-    s.h.admin_iam()
-        .create_role()
-        .role_name("fan")
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
-    s.h.admin_iam()
-        .put_role_policy()
-        .role_name("fan")
-        .policy_name("whoami")
-        .policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
-        )
-        .send()
-        .await
-        .unwrap();
+    common::whoami_role(&s.h, "fan", &trust).await;
     let (status, page) = s.sign_in().await;
     assert_eq!(status, 200, "{page}");
     s.credentials_work(&page, "fan", "ana@example.com").await;

@@ -55,23 +55,7 @@ impl Setup {
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{PROVIDER}"}},"Action":"sts:AssumeRoleWithSAML","Condition":{{"StringEquals":{{"SAML:aud":"{}/saml"}}}}}}]}}"#,
             self.h.url
         );
-        let iam = self.h.admin_iam();
-        iam.create_role()
-            .role_name(name)
-            .assume_role_policy_document(trust)
-            .send()
-            .await
-            .unwrap();
-        iam.put_role_policy()
-            .role_name(name)
-            .policy_name("whoami")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
-            )
-            .send()
-            .await
-            .unwrap();
-        format!("arn:aws:iam::{ACCT}:role/{name}")
+        common::whoami_role(&self.h, name, &trust).await
     }
 
     /// A signed response offering `roles`, for this gateway's ACS.

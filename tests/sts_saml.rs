@@ -57,22 +57,7 @@ async fn setup(h: &Harness, key: &IdpKey, name: &str, extra: &str) -> String {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{PROVIDER}"}},"Action":["sts:AssumeRoleWithSAML"{extra}],"Condition":{{"StringEquals":{{"SAML:aud":"{}"}}}}}}]}}"#,
         acs()
     );
-    iam.create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
-    iam.put_role_policy()
-        .role_name(name)
-        .policy_name("whoami")
-        .policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
-        )
-        .send()
-        .await
-        .unwrap();
-    format!("arn:aws:iam::{ACCT}:role/{name}")
+    common::whoami_role(h, name, &trust).await
 }
 
 fn spec(h: &Harness, role: &str) -> Spec {

@@ -34,23 +34,7 @@ async fn role(h: &Harness, name: &str, provider: &str, conditions: &str) -> Stri
     let trust = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{conditions}}}}}]}}"#
     );
-    let iam = h.admin_iam();
-    iam.create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap();
-    iam.put_role_policy()
-        .role_name(name)
-        .policy_name("whoami")
-        .policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
-        )
-        .send()
-        .await
-        .unwrap();
-    format!("arn:aws:iam::{ACCT}:role/{name}")
+    common::whoami_role(h, name, &trust).await
 }
 
 fn fb_role_conditions() -> String {

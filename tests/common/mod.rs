@@ -628,6 +628,28 @@ pub async fn account_role(h: &Harness, name: &str, policy: &str) {
         .unwrap();
 }
 
+/// Creates role `name` of 123456789012 with trust policy `trust`, allowed only
+/// `sts:GetCallerIdentity` (so its sessions can show who they are). Returns the role ARN.
+pub async fn whoami_role(h: &Harness, name: &str, trust: &str) -> String {
+    let iam = h.admin_iam();
+    iam.create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name(name)
+        .policy_name("whoami")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    format!("arn:aws:iam::123456789012:role/{name}")
+}
+
 /// The bootstrap admin assumes role `name` of 123456789012 as session `session`.
 pub async fn assume_as_admin(h: &Harness, name: &str, session: &str) -> Creds {
     let (k, s) = h.admin_key();

@@ -48,23 +48,7 @@ pub async fn federated_role(h: &Harness, idp: &TestIdp, name: &str) -> String {
 /// Role `name` trusting `sub` of `idp` (registered already), allowed GetCallerIdentity.
 /// Returns the role ARN.
 pub async fn trusting_role(h: &Harness, idp: &TestIdp, name: &str, sub: &str) -> String {
-    let iam = h.admin_iam();
-    iam.create_role()
-        .role_name(name)
-        .assume_role_policy_document(web_trust(idp, sub))
-        .send()
-        .await
-        .unwrap();
-    iam.put_role_policy()
-        .role_name(name)
-        .policy_name("whoami")
-        .policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
-        )
-        .send()
-        .await
-        .unwrap();
-    format!("arn:aws:iam::{ACCT}:role/{name}")
+    common::whoami_role(h, name, &web_trust(idp, sub)).await
 }
 
 pub async fn with_http_issuers() -> Harness {

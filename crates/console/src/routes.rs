@@ -43,7 +43,8 @@ fn ct_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-fn caller(req: &Request) -> Caller {
+/// Who sent `req`: its peer address and User-Agent (cut at 256 characters).
+pub(crate) fn caller(req: &Request) -> Caller {
     Caller {
         peer: req
             .extensions()
@@ -90,7 +91,8 @@ fn admitted<'a>(
     }
 }
 
-fn throttled(sso: &Sso, c: &Caller) -> Option<Response> {
+/// The rate-limit page when `c`'s address is over its rate.
+pub(crate) fn throttled(sso: &Sso, c: &Caller) -> Option<Response> {
     match sso.api.throttle.check_ip(c.peer) {
         Verdict::Refuse { .. } => Some(page::error(
             StatusCode::TOO_MANY_REQUESTS,

@@ -22,14 +22,14 @@ use crate::Sso;
 use crate::audit::Caller;
 use crate::flow::{self, CHOICE_TTL_MS};
 use crate::page::{self, cookie, read_cookie};
+use crate::routes::{caller, throttled};
 use crate::views;
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::post;
 use fedgate_aws_query::ApiError;
 use fedgate_aws_query::actions::sts_saml;
-use fedgate_aws_query::throttle::Verdict;
 use fedgate_core::audit::AuditEvent;
 use fedgate_core::clock::iso8601;
 use fedgate_iam::authz::RequestContext;
@@ -40,7 +40,6 @@ use fedgate_sts::assume_role_with_saml::{
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
@@ -196,20 +195,6 @@ struct Choice {
     session_name: String,
 }
 
-fn caller(req: &Request) -> Caller {
-    Caller {
-        peer: req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip()),
-        user_agent: req
-            .headers()
-            .get(http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(256).collect()),
-    }
-}
-
 fn ctx(sso: &Sso, c: &Caller) -> RequestContext {
     RequestContext {
         source_ip: c.peer,
@@ -284,17 +269,6 @@ async fn form(req: Request) -> Option<HashMap<String, String>> {
         .await
         .ok()?;
     Some(form_urlencoded::parse(&body).into_owned().collect())
-}
-
-fn throttled(sso: &Sso, c: &Caller) -> Option<Response> {
-    match sso.api.throttle.check_ip(c.peer) {
-        Verdict::Refuse { .. } => Some(page::error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many sign-ins",
-            "Too many sign-in attempts from your address. Wait a moment and try again.",
-        )),
-        _ => None,
-    }
 }
 
 /// Verifies the response with the provider its Role attribute names (of several, the one
