@@ -267,3 +267,245 @@ pub fn signed_response(s: &Spec, key: &IdpKey) -> String {
 pub fn b64(xml: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(xml)
 }
+
+// ---- Attacks ------------------------------------------------------------------------------
+// The signature-wrapping family after Somorovsky et al., "On Breaking SAML: Be Whoever You
+// Want to Be" (USENIX Security 2012): a genuine signed response or assertion for `s`, and an
+// evil assertion (another NameID, other IDs) placed where a careless SP would read it.
+
+/// The signature element of a signed document, and the document with it cut out.
+pub fn split_signature(xml: &str) -> (String, String) {
+    let start = xml.find("<ds:Signature").unwrap();
+    let end = xml.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    (
+        xml[start..end].to_owned(),
+        format!("{}{}", &xml[..start], &xml[end..]),
+    )
+}
+
+/// `s` with another subject and other IDs.
+pub fn evil(s: &Spec) -> Spec {
+    let mut e = s.clone();
+    e.name_id = "CORP\\administrator".into();
+    e.response_id = format!("{}-evil", s.response_id);
+    e.assertion_id = format!("{}-evil", s.assertion_id);
+    e
+}
+
+/// XSW1: the signed Response moved into the signature of an evil unsigned Response.
+pub fn xsw1(s: &Spec, key: &IdpKey) -> String {
+    let orig = signed_response(s, key);
+    let (sig, _) = split_signature(&orig);
+    let e = evil(s);
+    let wrapped = sig.replace(
+        "</ds:Signature>",
+        &format!("<ds:Object>{orig}</ds:Object></ds:Signature>"),
+    );
+    response_xml(&e, &assertion_xml(&e, ""), &wrapped)
+}
+
+/// XSW2: the signed Response detached before the signature of an evil Response.
+pub fn xsw2(s: &Spec, key: &IdpKey) -> String {
+    let orig = signed_response(s, key);
+    let (sig, _) = split_signature(&orig);
+    let e = evil(s);
+    response_xml(&e, &assertion_xml(&e, ""), &format!("{orig}{sig}"))
+}
+
+/// XSW3: an evil assertion before the signed one.
+pub fn xsw3(s: &Spec, key: &IdpKey) -> String {
+    let signed = signed_assertion(s, key);
+    let e = evil(s);
+    response_xml(s, &format!("{}{signed}", assertion_xml(&e, "")), "")
+}
+
+/// XSW4: an evil assertion wrapping the signed one.
+pub fn xsw4(s: &Spec, key: &IdpKey) -> String {
+    let signed = signed_assertion(s, key);
+    let e = evil(s);
+    let wrapper =
+        assertion_xml(&e, "").replace("</saml:Assertion>", &format!("{signed}</saml:Assertion>"));
+    response_xml(s, &wrapper, "")
+}
+
+/// XSW5: the signature moved into an evil assertion, the original left unsigned beside it.
+pub fn xsw5(s: &Spec, key: &IdpKey) -> String {
+    let signed = signed_assertion(s, key);
+    let (sig, unsigned_orig) = split_signature(&signed);
+    let e = evil(s);
+    response_xml(
+        s,
+        &format!("{}{unsigned_orig}", assertion_xml(&e, &sig)),
+        "",
+    )
+}
+
+/// XSW5 without the original: the signature references an element it is not in.
+pub fn xsw5_alone(s: &Spec, key: &IdpKey) -> String {
+    let signed = signed_assertion(s, key);
+    let (sig, _) = split_signature(&signed);
+    let e = evil(s);
+    response_xml(&e, &assertion_xml(&e, &sig), "")
+}
+
+/// XSW6: the original inside the signature (Object) of an evil assertion.
+pub fn xsw6(s: &Spec, key: &IdpKey) -> String {
+    let signed = signed_assertion(s, key);
+    let (sig, _) = split_signature(&signed);
+    let e = evil(s);
+    let with_orig = sig.replace(
+        "</ds:Signature>",
+        &format!("<ds:Object>{signed}</ds:Object></ds:Signature>"),
+    );
+    response_xml(&e, &assertion_xml(&e, &with_orig), "")
+}
+
+/// XSW7: the original in an Extensions element, an evil assertion after it.
+pub fn xsw7(s: &Spec, key: &IdpKey) -> String {
+    let signed = signed_assertion(s, key);
+    let e = evil(s);
+    let ext = format!("<samlp:Extensions>{signed}</samlp:Extensions>");
+    response_xml(&e, &format!("{ext}{}", assertion_xml(&e, "")), "")
+}
+
+/// XSW8: the unsigned original in the signature's Object, the evil assertion taking its ID.
+pub fn xsw8(s: &Spec, key: &IdpKey) -> String {
+    let signed = signed_assertion(s, key);
+    let (sig, unsigned_orig) = split_signature(&signed);
+    let e = evil(s);
+    let with_orig = sig.replace(
+        "</ds:Signature>",
+        &format!("<ds:Object>{unsigned_orig}</ds:Object></ds:Signature>"),
+    );
+    let evil_a = assertion_xml(&e, &with_orig).replace(&e.assertion_id, &s.assertion_id);
+    response_xml(&e, &evil_a, "")
+}
+
+/// One hostile or wrong response and the AWS error code AssumeRoleWithSAML must answer.
+pub struct Attack {
+    pub name: &'static str,
+    pub xml: String,
+    pub code: &'static str,
+}
+
+/// Every attack and mistake the issue lists, built from a valid `s` (its role, recipient and
+/// times already right for the gateway under test); `s.assertion_id` prefixes each one's IDs.
+pub fn attacks(s: &Spec, key: &IdpKey) -> Vec<Attack> {
+    let invalid = "InvalidIdentityToken";
+    // Each attack its own IDs, so that none is refused only as a replay of another.
+    let u = |n: u32| {
+        let mut x = s.clone();
+        x.assertion_id = format!("{}-{n}", s.assertion_id);
+        x.response_id = format!("{}-{n}", s.response_id);
+        x
+    };
+    let with = |n: u32, f: &dyn Fn(&mut Spec)| {
+        let mut x = u(n);
+        f(&mut x);
+        x
+    };
+    let attacker = IdpKey::rsa(2048, "ADFS Signing");
+    let a = |name, xml, code| Attack { name, xml, code };
+    vec![
+        a(
+            "unsigned",
+            response_xml(&u(1), &assertion_xml(&u(1), ""), ""),
+            invalid,
+        ),
+        a(
+            "signature removed",
+            split_signature(&response(&u(2), key)).1,
+            invalid,
+        ),
+        a(
+            "assertion changed after signing",
+            response(&u(3), key).replace(&s.name_id, "CORP\\root"),
+            invalid,
+        ),
+        a("XSW1", xsw1(&u(4), key), invalid),
+        a("XSW2", xsw2(&u(5), key), invalid),
+        a("XSW3", xsw3(&u(6), key), invalid),
+        a("XSW4", xsw4(&u(7), key), invalid),
+        a("XSW5", xsw5(&u(8), key), invalid),
+        a("XSW6", xsw6(&u(9), key), invalid),
+        a("XSW7", xsw7(&u(10), key), invalid),
+        a("XSW8", xsw8(&u(11), key), invalid),
+        a(
+            "comment injection with a with-comments transform",
+            response(&u(12), key).replacen("xml-exc-c14n#\"", "xml-exc-c14n#WithComments\"", 1),
+            invalid,
+        ),
+        a(
+            "foreign certificate in KeyInfo",
+            response(&u(13), &attacker),
+            invalid,
+        ),
+        a(
+            "SHA-1",
+            response(&u(14), key).replace("xmldsig-more#rsa-sha256", "xmldsig#rsa-sha1"),
+            invalid,
+        ),
+        a(
+            "expired",
+            response(
+                &with(15, &|x| {
+                    x.not_before = s.now - 3600;
+                    x.not_on_or_after = s.now - 600;
+                }),
+                key,
+            ),
+            "ExpiredTokenException",
+        ),
+        a(
+            "not yet valid",
+            response(
+                &with(16, &|x| {
+                    x.not_before = s.now + 600;
+                    x.not_on_or_after = s.now + 1200;
+                }),
+                key,
+            ),
+            invalid,
+        ),
+        a(
+            "wrong audience",
+            response(&with(17, &|x| x.audience = "urn:someone-else".into()), key),
+            invalid,
+        ),
+        a(
+            "wrong recipient",
+            response(
+                &with(18, &|x| {
+                    x.recipient = "https://other.example/acs".into();
+                    x.destination = None;
+                }),
+                key,
+            ),
+            invalid,
+        ),
+        a(
+            "DOCTYPE with an external entity",
+            format!(
+                "<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{}",
+                response(&u(19), key)
+            ),
+            invalid,
+        ),
+        a(
+            "entity expansion",
+            format!(
+                "<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>{}",
+                response(&u(20), key)
+            ),
+            invalid,
+        ),
+        a(
+            "oversized",
+            response(&u(21), key).replace(
+                "</samlp:Response>",
+                &format!("<!--{}--></samlp:Response>", "x".repeat(300 * 1024)),
+            ),
+            invalid,
+        ),
+    ]
+}
