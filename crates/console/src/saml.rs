@@ -378,6 +378,10 @@ async fn acs(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         _ => {
             let csrf = flow::random_token(sso.api.iam.rng.as_ref());
             let who = asserted.verified.name_id.clone();
+            // The provider's metadata (up to 10 MB) is not needed to mint: not kept.
+            let mut asserted = asserted;
+            asserted.provider.metadata = String::new();
+            asserted.provider.signing_certs = Vec::new();
             let choice = Choice {
                 asserted,
                 roles: roles.clone(),

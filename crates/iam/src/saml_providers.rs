@@ -156,8 +156,15 @@ pub async fn create(
 ) -> Result<SamlProvider, IamError> {
     validate_name(&req.name)?;
     validate_tags(&req.tags)?;
-    let checked = check_metadata(&req.metadata)?;
     let account = caller.account();
+    // Authorized before the (up to 10 MB) metadata is parsed.
+    let arn = format!(
+        "arn:{}:iam::{account}:saml-provider/{}",
+        iam.partition, req.name
+    );
+    let keys = request_tag_keys(&req.tags);
+    require(authorize_with(iam, caller, "iam:CreateSAMLProvider", &arn, ctx, &keys).await?)?;
+    let checked = check_metadata(&req.metadata)?;
     let mut uuid = [0u8; 16];
     iam.rng.fill(&mut uuid);
     uuid[6] = (uuid[6] & 0x0f) | 0x40;
@@ -182,9 +189,6 @@ pub async fn create(
         tags: req.tags,
         created_at: now(iam),
     };
-    let arn = provider_arn(&iam.partition, &p);
-    let keys = request_tag_keys(&p.tags);
-    require(authorize_with(iam, caller, "iam:CreateSAMLProvider", &arn, ctx, &keys).await?)?;
     if !p.tags.is_empty() {
         require(authorize_with(iam, caller, "iam:TagSAMLProvider", &arn, ctx, &keys).await?)?;
     }
@@ -296,6 +300,8 @@ pub async fn update(
     arn: &str,
     metadata: Option<String>,
 ) -> Result<SamlProvider, IamError> {
+    // Authorized before the (up to 10 MB) metadata is parsed; `edit` checks again.
+    authorized(iam, caller, ctx, "iam:UpdateSAMLProvider", arn).await?;
     let checked = metadata.as_deref().map(check_metadata).transpose()?;
     edit(
         iam,

@@ -255,22 +255,21 @@ fn check_assertion(a: Assertion, e: &Expect<'_>) -> Result<Verified, SamlError> 
     if cond_end.is_some_and(|t| t <= hi) {
         return Err(expired());
     }
-    let audiences: Vec<&String> = conditions
+    // Every AudienceRestriction must name the SP (SAML Core §2.5.1.4), and there must be one.
+    let restrictions = conditions
         .audience_restrictions
-        .iter()
-        .flatten()
-        .flat_map(|r| r.audience.iter())
-        .collect();
-    let audience = audiences
-        .iter()
-        .find(|a| a.trim() == e.sp_entity_id)
-        .map(|a| a.trim().to_owned())
-        .ok_or_else(|| {
-            invalid(format!(
-                "The SAML assertion's Audience is not {}.",
-                e.sp_entity_id
-            ))
-        })?;
+        .as_deref()
+        .unwrap_or_default();
+    let names_sp = |r: &samael::schema::AudienceRestriction| {
+        r.audience.iter().any(|a| a.trim() == e.sp_entity_id)
+    };
+    if restrictions.is_empty() || !restrictions.iter().all(names_sp) {
+        return Err(invalid(format!(
+            "The SAML assertion's Audience is not {}.",
+            e.sp_entity_id
+        )));
+    }
+    let audience = e.sp_entity_id.to_owned();
 
     let subject = a
         .subject

@@ -13,7 +13,19 @@
 //!   is signed: NameID comment truncation);
 //! - signature and digest algorithms from the allow-list: RSA or ECDSA with SHA-256, -384 or
 //!   -512 (SHA-1 and MD5 never; xmlsec checks the same list again when it verifies);
+//! - canonicalization and transforms only enveloped-signature and C14N 1.0/1.1/exclusive
+//!   (xmlsec runs transforms before it checks the signature value: an XSLT or XPath
+//!   transform would be attacker-controlled work, and a reference to another URI a fetch);
+//!   a transform's only allowed child is exclusive C14N's `InclusiveNamespaces`; no
+//!   `ds:Object`, `ds:Manifest` or `ds:RetrievalMethod`; at most two signatures (Response
+//!   and Assertion) and three transforms per reference;
 //! - at least one signature.
+//!
+//! And, because libxml (behind xmlsec) and quick-xml (here and behind samael's schema) must
+//! read the same document: UTF-8 only (an XML declaration naming any other encoding, e.g.
+//! UTF-7, is refused), XML 1.0, no control characters, and no `<` inside an attribute value
+//! (not well-formed XML: quick-xml keeps it as text where libxml's recovery mode would parse
+//! elements out of it).
 
 use crate::error::{SamlError, invalid};
 use quick_xml::events::Event;
@@ -48,6 +60,21 @@ pub const SIGNATURE_ALGORITHMS: &[&str] = &[
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
 ];
+/// Canonicalization methods accepted (never "with comments").
+pub const C14N_ALGORITHMS: &[&str] = &[
+    "http://www.w3.org/2001/10/xml-exc-c14n#",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "http://www.w3.org/2006/12/xml-c14n11",
+];
+/// Reference transforms accepted: the enveloped-signature transform and the C14N methods.
+pub const TRANSFORM_ALGORITHMS: &[&str] = &[
+    "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+    "http://www.w3.org/2001/10/xml-exc-c14n#",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "http://www.w3.org/2006/12/xml-c14n11",
+];
+const NS_EXC_C14N: &[u8] = b"http://www.w3.org/2001/10/xml-exc-c14n#";
+
 pub const DIGEST_ALGORITHMS: &[&str] = &[
     "http://www.w3.org/2001/04/xmlenc#sha256",
     "http://www.w3.org/2001/04/xmldsig-more#sha384",
@@ -62,6 +89,12 @@ enum Kind {
     Reference,
     SignatureMethod,
     DigestMethod,
+    CanonicalizationMethod,
+    Transform,
+    /// `ds:Object`, `ds:Manifest`, `ds:RetrievalMethod`: never accepted.
+    Forbidden,
+    /// Exclusive C14N's `InclusiveNamespaces` (the one child a transform may have).
+    InclusiveNamespaces,
     Other,
 }
 
@@ -82,6 +115,10 @@ fn kind(ns: &ResolveResult<'_>, local: &[u8]) -> Kind {
         (NS_DSIG, b"Reference") => Kind::Reference,
         (NS_DSIG, b"SignatureMethod") => Kind::SignatureMethod,
         (NS_DSIG, b"DigestMethod") => Kind::DigestMethod,
+        (NS_DSIG, b"CanonicalizationMethod") => Kind::CanonicalizationMethod,
+        (NS_DSIG, b"Transform") => Kind::Transform,
+        (NS_DSIG, b"Object" | b"Manifest" | b"RetrievalMethod") => Kind::Forbidden,
+        (NS_EXC_C14N, b"InclusiveNamespaces") => Kind::InclusiveNamespaces,
         _ => Kind::Other,
     }
 }
@@ -92,7 +129,14 @@ fn bad(m: &str) -> SamlError {
 
 /// Scans `xml` (a DOCTYPE-free document) and checks the rules above.
 pub fn scan(xml: &str) -> Result<Shape, SamlError> {
+    if xml
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(bad("control characters are not accepted"));
+    }
     let mut r = NsReader::from_str(xml);
+    let (mut signatures, mut transforms) = (0, 0);
     let mut stack: Vec<Open> = Vec::new();
     let mut ids = HashSet::new();
     let mut response_id = None;
@@ -128,6 +172,21 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
                 continue;
             }
             Ok((_, Event::DocType(_))) => return Err(bad("a DOCTYPE is not accepted")),
+            Ok((_, Event::Decl(d))) => {
+                let version = d
+                    .version()
+                    .map_err(|_| bad("a malformed XML declaration"))?;
+                if version.as_ref() != b"1.0" {
+                    return Err(bad("only XML 1.0 is accepted"));
+                }
+                if let Some(enc) = d.encoding() {
+                    let enc = enc.map_err(|_| bad("a malformed XML declaration"))?;
+                    if !enc.eq_ignore_ascii_case(b"utf-8") {
+                        return Err(bad("only the UTF-8 encoding is accepted"));
+                    }
+                }
+                continue;
+            }
             Ok((_, Event::Eof)) => break,
             Ok(_) => continue,
             Err(_) => return Err(bad("not well-formed XML")),
@@ -135,8 +194,38 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
         let ((ns, e), depth) = (ev, stack.len());
         let k = kind(&ns, e.local_name().as_ref());
         let mut id = None;
+        let parent_kind = stack.last().map(|o| o.kind);
+        match k {
+            Kind::Forbidden => {
+                return Err(bad(
+                    "ds:Object, ds:Manifest and ds:RetrievalMethod are not accepted",
+                ));
+            }
+            Kind::Signature => {
+                signatures += 1;
+                if signatures > 2 {
+                    return Err(bad("more than two signatures"));
+                }
+            }
+            Kind::Transform => {
+                transforms += 1;
+                if transforms > 3 * signatures.max(1) {
+                    return Err(bad("too many transforms"));
+                }
+            }
+            _ => {}
+        }
+        if parent_kind == Some(Kind::Transform) && k != Kind::InclusiveNamespaces {
+            return Err(bad("a transform may hold only InclusiveNamespaces"));
+        }
+        if matches!(parent_kind, Some(Kind::InclusiveNamespaces)) {
+            return Err(bad("a malformed InclusiveNamespaces"));
+        }
         for a in e.attributes() {
             let a = a.map_err(|_| bad("a malformed attribute"))?;
+            if a.value.contains(&b'<') {
+                return Err(bad("'<' in an attribute value"));
+            }
             let value = a
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|_| bad("a malformed attribute"))?
@@ -165,6 +254,8 @@ pub fn scan(xml: &str) -> Result<Shape, SamlError> {
                 let allowed = match k {
                     Kind::SignatureMethod => SIGNATURE_ALGORITHMS,
                     Kind::DigestMethod => DIGEST_ALGORITHMS,
+                    Kind::CanonicalizationMethod => C14N_ALGORITHMS,
+                    Kind::Transform => TRANSFORM_ALGORITHMS,
                     _ => &[value.as_str()][..],
                 };
                 if !allowed.contains(&value.as_str()) {

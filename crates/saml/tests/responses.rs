@@ -368,3 +368,81 @@ fn garbage_never_panics() {
         assert!(i.verify(junk).is_err(), "{junk:?}");
     }
 }
+
+/// Parser differential (found in review): quick-xml keeps a raw `<` inside an attribute value
+/// as text, while libxml's recovery mode (behind xmlsec) parses elements out of it, so a
+/// hidden signature with a reference to a local file or URL would be processed (fetched,
+/// or /dev/zero read forever) before any signature value is checked. Refused before xmlsec.
+#[test]
+fn a_signature_hidden_in_an_attribute_value_is_refused() {
+    let i = idp();
+    let hidden = r#"<samlp:Extensions a="q<ds:Signature xmlns:ds='http://www.w3.org/2000/09/xmldsig#'><ds:SignedInfo><ds:CanonicalizationMethod Algorithm='http://www.w3.org/2001/10/xml-exc-c14n#'/><ds:SignatureMethod Algorithm='http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'/><ds:Reference URI='file:///dev/zero'><ds:DigestMethod Algorithm='http://www.w3.org/2001/04/xmlenc#sha256'/><ds:DigestValue>AA==</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>"/>"#;
+    let xml =
+        response(&spec(), &i.key).replace("<samlp:Status>", &format!("{hidden}<samlp:Status>"));
+    i.refused(&xml, "'<' in an attribute value");
+}
+
+/// Another differential: libxml honours a declared encoding such as UTF-7, in which a
+/// DOCTYPE reads as plain ASCII to every byte-level check.
+#[test]
+fn encodings_other_than_utf8_and_control_characters_are_refused() {
+    let i = idp();
+    let xml = response(&spec(), &i.key);
+    let utf7 = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADwAIQ-DOCTYPE r +AFsAPAAh-ATTLIST x myid ID +ACM-IMPLIED+AD4AXQA+-{xml}"
+    );
+    i.refused(&utf7, "only the UTF-8 encoding");
+    i.refused(&format!("<?xml version=\"1.1\"?>{xml}"), "only XML 1.0");
+    i.refused(&xml.replacen("CORP", "CO\u{0}RP", 1), "control characters");
+    // UTF-8, declared or not, is fine.
+    i.verify(&format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>{xml}"))
+        .unwrap();
+}
+
+/// xmlsec runs reference transforms before it checks the signature value: an XSLT (or
+/// XPath) transform would be attacker-chosen work. Only enveloped-signature and the C14N
+/// methods pass, and nothing may sit inside a transform but InclusiveNamespaces.
+#[test]
+fn transforms_other_than_c14n_and_enveloped_are_refused() {
+    let i = idp();
+    let xml = response(&spec(), &i.key);
+    let xslt = xml.replacen(
+        "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+        "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xslt-19991116\"><xsl:stylesheet xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\" version=\"1.0\"/></ds:Transform>",
+        1,
+    );
+    i.refused(&xslt, "REC-xslt-19991116, which is not accepted");
+    let child = xml.replacen(
+        "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+        "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"><ds:XPath>count(//.)</ds:XPath></ds:Transform>",
+        1,
+    );
+    i.refused(&child, "only InclusiveNamespaces");
+    let object = xml.replacen(
+        "</ds:Signature>",
+        "<ds:Object><x/></ds:Object></ds:Signature>",
+        1,
+    );
+    i.refused(&object, "ds:Object");
+    // Exclusive C14N with its InclusiveNamespaces child, as AD FS and Okta send it, passes
+    // the scan (the signature then fails only because the template was changed).
+    let inclusive = xml.replacen(
+        "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+        "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"><ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"xs\"/></ds:Transform>",
+        1,
+    );
+    fedgate_saml::shape::scan(&inclusive).unwrap();
+}
+
+/// Every AudienceRestriction must name the SP, not just one of them (SAML Core §2.5.1.4).
+#[test]
+fn every_audience_restriction_must_name_the_sp() {
+    let i = idp();
+    let s = spec();
+    let two = assertion_xml(&s, &signature_template(&s.assertion_id, &i.key)).replace(
+        "</saml:AudienceRestriction>",
+        "</saml:AudienceRestriction><saml:AudienceRestriction><saml:Audience>urn:other-sp</saml:Audience></saml:AudienceRestriction>",
+    );
+    let signed = sign(&two, &i.key);
+    i.refused(&response_xml(&s, &signed, ""), "Audience");
+}

@@ -45,6 +45,10 @@ pub const SOURCE_IDENTITY: &str = "https://aws.amazon.com/SAML/Attributes/Source
 
 const NAMEID_PREFIX: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:";
 
+/// Most time one response's verification may take (a valid one takes about half a
+/// millisecond).
+const VERIFY_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Attribute names (OIDs) AWS turns into `saml:` condition keys.
 const OID_KEYS: &[(&str, &str)] = &[
     ("urn:oid:2.5.4.3", "saml:cn"),
@@ -351,17 +355,33 @@ pub async fn verify_assertion(
         .filter_map(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
         .collect();
     let xml = response::decode(assertion)?;
-    let verified = response::verify(
-        &xml,
-        &Expect {
-            idp_entity_id: &provider.entity_id,
-            signing_certs: &certs,
-            sp_entity_id: &settings.sp_entity_id,
-            acs_urls: &settings.acs_urls,
-            now: iam.clock.now().unix_timestamp(),
-            skew_secs: settings.skew_secs,
-        },
-    )?;
+    // libxml and xmlsec work synchronously: off the async workers, within a time limit, so
+    // that no response can stall the gateway whatever the parsers make of it.
+    let (entity_id, sp_entity_id, acs_urls) = (
+        provider.entity_id.clone(),
+        settings.sp_entity_id.clone(),
+        settings.acs_urls.clone(),
+    );
+    let (now, skew_secs) = (iam.clock.now().unix_timestamp(), settings.skew_secs);
+    let work = tokio::task::spawn_blocking(move || {
+        response::verify(
+            &xml,
+            &Expect {
+                idp_entity_id: &entity_id,
+                signing_certs: &certs,
+                sp_entity_id: &sp_entity_id,
+                acs_urls: &acs_urls,
+                now,
+                skew_secs,
+            },
+        )
+    });
+    let verified = match tokio::time::timeout(VERIFY_TIME_LIMIT, work).await {
+        Ok(Ok(v)) => v?,
+        Ok(Err(_)) | Err(_) => {
+            return Err(invalid("The SAML response could not be verified in time."));
+        }
+    };
     record_use(iam, &verified, settings.skew_secs).await?;
     let provider_arn = fedgate_iam::saml_providers::provider_arn(&iam.partition, &provider);
     Ok(Asserted {
