@@ -382,3 +382,38 @@ async fn sp_initiated_sign_in_with_a_signed_authn_request() {
         assert!(r.text().await.unwrap().contains("did not send"));
     }
 }
+
+/// The browser session lasts the SessionDuration attribute's seconds, cut to the role's
+/// maximum (1 hour here), as the AWS console treats it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_duration_sets_the_browser_sessions_length() {
+    let s = setup().await;
+    let role = s.role("saml-admins").await;
+    for (id, asked, expected) in [("_d1", "900", 900), ("_d2", "7200", 3600)] {
+        let now = s.h.app.iam.clock.now().unix_timestamp();
+        let mut spec = Spec::at(now).with_role(&role, PROVIDER).attr(
+            "https://aws.amazon.com/SAML/Attributes/SessionDuration",
+            &[asked],
+        );
+        spec.assertion_id = id.into();
+        spec.recipient = format!("{}/saml", s.h.url);
+        spec.destination = Some(spec.recipient.clone());
+        let resp = b64(&response(&spec, &s.key));
+        let r = s
+            .post("/saml", &[("SAMLResponse", resp.as_str())], None)
+            .await;
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        let exp = time::OffsetDateTime::parse(
+            &field(&page, "Expiration"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+        .unix_timestamp();
+        let left = exp - now;
+        assert!(
+            (expected - 10..=expected).contains(&left),
+            "{asked}: {left}"
+        );
+    }
+}

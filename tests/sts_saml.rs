@@ -334,3 +334,64 @@ async fn every_attack_is_refused_through_the_api_and_audited() {
             .all(|l| !l.contains("\"accessKeyId\":\"ASIA"))
     );
 }
+
+/// The role session ends at the IdP's SessionNotOnOrAfter when that comes first (AWS's
+/// "whichever is shorter"); the SessionDuration attribute does not change an API session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idps_session_end_caps_the_credentials() {
+    let h = common::start_with(public).await;
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    let role = setup(&h, &key, "saml-admins", "").await;
+    let mut s = spec(&h, &role).attr(
+        "https://aws.amazon.com/SAML/Attributes/SessionDuration",
+        &["900"],
+    );
+    s.session_not_on_or_after = Some(now(&h) + 1200);
+    let out = h
+        .sts_anonymous()
+        .assume_role_with_saml()
+        .role_arn(&role)
+        .principal_arn(PROVIDER)
+        .saml_assertion(b64(&response(&s, &key)))
+        .duration_seconds(3600)
+        .send()
+        .await
+        .unwrap();
+    let left = out.credentials().unwrap().expiration().secs() - now(&h);
+    assert!((1190..=1200).contains(&left), "{left}");
+}
+
+/// Metadata past its own validUntil is no longer trusted: responses are refused until the
+/// provider is updated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_past_its_valid_until_is_not_trusted() {
+    let h = common::start_with(public).await;
+    let key = IdpKey::rsa(2048, "ADFS Signing");
+    let past = saml_idp::iso(now(&h) - 60);
+    let md = metadata(&key).replace(
+        "<EntityDescriptor ID=\"_meta1\"",
+        &format!("<EntityDescriptor ID=\"_meta1\" validUntil=\"{past}\""),
+    );
+    h.admin_iam()
+        .create_saml_provider()
+        .name("ADFS")
+        .saml_metadata_document(md)
+        .send()
+        .await
+        .unwrap();
+    let role = setup(&h, &key, "saml-admins", "").await;
+    let r = call(&h, &role, &b64(&response(&spec(&h, &role), &key))).await;
+    let m = fails(r, "InvalidIdentityToken", 400);
+    assert!(m.contains("validUntil"), "{m}");
+    // Updated metadata (without validUntil): trusted again.
+    h.admin_iam()
+        .update_saml_provider()
+        .saml_provider_arn(PROVIDER)
+        .saml_metadata_document(metadata(&key))
+        .send()
+        .await
+        .unwrap();
+    let mut s = spec(&h, &role);
+    s.assertion_id = "_after-update".into();
+    call(&h, &role, &b64(&response(&s, &key))).await.unwrap();
+}

@@ -313,11 +313,19 @@ async fn mint(
     session: &str,
     cookies: &[String],
 ) -> Response {
+    // The IdP's SessionDuration, as the AWS console honours it (cut to the role's maximum),
+    // and never past its SessionNotOnOrAfter.
+    let duration = match asserted.session_duration() {
+        Ok(d) => d,
+        Err(e) => return refuse(sso, c, ApiError::from(e), cookies),
+    };
     let asked = Asked {
         session_name: session,
         policy: None,
         policy_arns: &[],
-        duration_seconds: None,
+        duration_seconds: duration,
+        not_after: asserted.verified.session_not_on_or_after,
+        cap_to_role_max: true,
     };
     let req = SamlRequest {
         role_arn: role_arn.to_owned(),

@@ -72,6 +72,10 @@ pub struct Verified {
     pub not_on_or_after: i64,
     /// Attributes by name, values in order.
     pub attributes: Vec<(String, Vec<String>)>,
+    /// The earliest AuthnStatement `SessionNotOnOrAfter`, Unix seconds: the IdP's limit on
+    /// the session (AWS ends the role session there at the latest).
+    #[serde(default)]
+    pub session_not_on_or_after: Option<i64>,
 }
 
 /// base64 (line breaks allowed) → the XML text, within the size limit.
@@ -330,7 +334,14 @@ fn check_assertion(a: Assertion, e: &Expect<'_>) -> Result<Verified, SamlError> 
             }
         }
     }
+    let session_not_on_or_after = a
+        .authn_statements
+        .iter()
+        .flatten()
+        .filter_map(|s| time_ok(s.session_not_on_or_after))
+        .min();
     Ok(Verified {
+        session_not_on_or_after,
         issuer: issuer.trim().to_owned(),
         assertion_id: a.id,
         name_id: value.to_owned(),

@@ -42,6 +42,7 @@ pub const ROLE_SESSION_NAME: &str = "https://aws.amazon.com/SAML/Attributes/Role
 pub const PRINCIPAL_TAG: &str = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
 pub const TRANSITIVE_TAG_KEYS: &str = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys";
 pub const SOURCE_IDENTITY: &str = "https://aws.amazon.com/SAML/Attributes/SourceIdentity";
+pub const SESSION_DURATION: &str = "https://aws.amazon.com/SAML/Attributes/SessionDuration";
 
 const NAMEID_PREFIX: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:";
 
@@ -322,6 +323,24 @@ impl Asserted {
         out
     }
 
+    /// The `SessionDuration` attribute (900–43,200 seconds): how long a browser sign-in's
+    /// session lasts, as the AWS console uses it. `AssumeRoleWithSAML` ignores it, as AWS does
+    /// (`DurationSeconds` decides there).
+    pub fn session_duration(&self) -> Result<Option<i64>, StsError> {
+        match values(&self.verified, SESSION_DURATION) {
+            [] => Ok(None),
+            [v] => match v.trim().parse::<i64>() {
+                Ok(d) if (900..=43_200).contains(&d) => Ok(Some(d)),
+                _ => Err(invalid(format!(
+                    "The SAML attribute {SESSION_DURATION} must be a number of seconds from 900 to 43200."
+                ))),
+            },
+            _ => Err(invalid(format!(
+                "The SAML attribute {SESSION_DURATION} must have exactly one value."
+            ))),
+        }
+    }
+
     /// The session name the assertion asks for.
     pub fn session_name(&self) -> Result<String, StsError> {
         match values(&self.verified, ROLE_SESSION_NAME) {
@@ -349,6 +368,17 @@ pub async fn verify_assertion(
     let provider = fedgate_iam::saml_providers::by_name(iam, &p_account, &p_name)
         .await?
         .ok_or_else(|| invalid(format!("No SAML provider {principal_arn} exists.")))?;
+    // Metadata past its own validUntil is not trusted any more (refresh it with
+    // UpdateSAMLProvider).
+    let expired_metadata = provider.valid_until.as_deref().is_some_and(|v| {
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+            .is_ok_and(|t| t.unix_timestamp() <= iam.clock.now().unix_timestamp())
+    });
+    if expired_metadata {
+        return Err(invalid(format!(
+            "The metadata of SAML provider {principal_arn} is past its validUntil; update it with UpdateSAMLProvider."
+        )));
+    }
     let certs: Vec<Vec<u8>> = provider
         .signing_certs
         .iter()
@@ -458,6 +488,8 @@ pub async fn assume_role_with_saml(
         policy: req.policy.as_deref(),
         policy_arns: &req.policy_arns,
         duration_seconds: req.duration_seconds,
+        not_after: asserted.verified.session_not_on_or_after,
+        cap_to_role_max: false,
     };
     assume_role_as_asserted(iam, ctx, &asserted, &req.role_arn, asked).await
 }

@@ -252,6 +252,8 @@ async fn mint(
         policy: req.policy.as_deref(),
         policy_arns: &req.policy_arns,
         duration_seconds: req.duration_seconds,
+        not_after: None,
+        cap_to_role_max: false,
     };
     let out = issue_for_role(iam, ctx, account, &role, asked, inputs).await?;
     Ok(WebIdentityResult {

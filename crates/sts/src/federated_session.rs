@@ -23,6 +23,13 @@ pub struct Asked<'a> {
     pub policy: Option<&'a str>,
     pub policy_arns: &'a [String],
     pub duration_seconds: Option<i64>,
+    /// The identity provider's own end of the session (SAML `SessionNotOnOrAfter`, Unix
+    /// seconds): the credentials expire then at the latest.
+    pub not_after: Option<i64>,
+    /// A duration above the role's `MaxSessionDuration` is cut to it instead of refused (a
+    /// duration the identity provider asked for, such as SAML's `SessionDuration`, rather
+    /// than the caller's `DurationSeconds`).
+    pub cap_to_role_max: bool,
 }
 
 /// The minted session.
@@ -45,11 +52,23 @@ pub async fn issue_for_role(
     asked: Asked<'_>,
     inputs: SessionInputs,
 ) -> Result<Issued, StsError> {
-    let duration = asked.duration_seconds.unwrap_or(DEFAULT_SECS);
+    let mut duration = asked.duration_seconds.unwrap_or(DEFAULT_SECS);
+    if asked.cap_to_role_max {
+        duration = duration.min(i64::from(role.max_session_duration));
+    }
     if duration > i64::from(role.max_session_duration) {
         return Err(validation(
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         ));
+    }
+    if let Some(end) = asked.not_after {
+        let left = end - iam.clock.now().unix_timestamp();
+        if left <= 0 {
+            return Err(StsError::Saml(fedgate_saml::SamlError::Expired(
+                "The identity provider's session (SessionNotOnOrAfter) has ended.".into(),
+            )));
+        }
+        duration = duration.min(left);
     }
     params::check_session_policies(iam, &account, asked.policy, asked.policy_arns).await?;
     let packed = params::packed_policy_size(asked.policy, asked.policy_arns, &inputs.tags)?;

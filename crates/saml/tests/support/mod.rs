@@ -118,6 +118,8 @@ pub struct Spec {
     pub not_before: i64,
     pub not_on_or_after: i64,
     pub attributes: Vec<(String, Vec<String>)>,
+    /// The AuthnStatement's SessionNotOnOrAfter, Unix seconds.
+    pub session_not_on_or_after: Option<i64>,
 }
 
 impl Spec {
@@ -137,6 +139,7 @@ impl Spec {
             not_before: now - 60,
             not_on_or_after: now + 300,
             attributes: vec![(SESSION_NAME_ATTR.into(), vec!["ana@corp.example".into()])],
+            session_not_on_or_after: None,
         }
     }
 
@@ -196,8 +199,12 @@ pub fn assertion_xml(s: &Spec, template: &str) -> String {
         .as_ref()
         .map(|i| format!(r#" InResponseTo="{}""#, escape(i)))
         .unwrap_or_default();
+    let session_end = s
+        .session_not_on_or_after
+        .map(|t| format!(r#" SessionNotOnOrAfter="{}""#, iso(t)))
+        .unwrap_or_default();
     format!(
-        r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{aid}" IssueInstant="{now}" Version="2.0"><saml:Issuer>{issuer}</saml:Issuer>{template}<saml:Subject><saml:NameID Format="{fmt}">{name}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData{irt} NotOnOrAfter="{end}" Recipient="{rcpt}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{nb}" NotOnOrAfter="{end}"><saml:AudienceRestriction><saml:Audience>{aud}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement>{attrs}</saml:AttributeStatement><saml:AuthnStatement AuthnInstant="{now}" SessionIndex="{aid}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:federation:authentication:windows</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>"#,
+        r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{aid}" IssueInstant="{now}" Version="2.0"><saml:Issuer>{issuer}</saml:Issuer>{template}<saml:Subject><saml:NameID Format="{fmt}">{name}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData{irt} NotOnOrAfter="{end}" Recipient="{rcpt}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{nb}" NotOnOrAfter="{end}"><saml:AudienceRestriction><saml:Audience>{aud}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AttributeStatement>{attrs}</saml:AttributeStatement><saml:AuthnStatement AuthnInstant="{now}" SessionIndex="{aid}"{session_end}><saml:AuthnContext><saml:AuthnContextClassRef>urn:federation:authentication:windows</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion>"#,
         aid = escape(&s.assertion_id),
         now = iso(s.now),
         issuer = escape(&s.issuer),
