@@ -60,11 +60,7 @@ async fn setup(kind: &str, name: &'static str, config: SocialConfig) -> Setup {
         );
     })
     .await;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let browser = common::browser();
     Setup {
         h,
         idp,

@@ -66,11 +66,7 @@ async fn setup() -> Setup {
         .send()
         .await
         .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let browser = common::browser();
     Setup { h, auth, browser }
 }
 

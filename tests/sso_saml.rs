@@ -33,11 +33,7 @@ async fn setup() -> Setup {
         .send()
         .await
         .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let browser = common::browser();
     Setup { h, key, browser }
 }
 
@@ -262,11 +258,7 @@ async fn sp_initiated_sign_in_with_a_signed_authn_request() {
         .send()
         .await
         .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let browser = common::browser();
     let s = Setup { h, key, browser };
     s.role("saml-admins").await;
 

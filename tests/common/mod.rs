@@ -40,6 +40,16 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// A client playing a browser: no redirects followed (the tests look at each one), cookies
+/// carried by hand.
+pub fn browser() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 pub async fn start() -> Harness {
     start_with(|_| {}).await
 }

@@ -26,7 +26,7 @@ pub use crate::federated_session::Asked;
 use crate::federated_session::{issue_for_role, load_role};
 use crate::issue::Credentials;
 use crate::params;
-use crate::web_identity_trust::SessionInputs;
+use crate::web_identity_trust::{SessionInputs, decide, session_input_keys};
 use base64::Engine;
 use fedgate_core::AccountId;
 use fedgate_iam::Iam;
@@ -245,21 +245,7 @@ fn saml_keys(
             c.insert_multi(key, vs.iter().cloned());
         }
     }
-    for t in &inputs.tags {
-        c.insert(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
-    }
-    if !inputs.tags.is_empty() {
-        c.insert_multi("aws:TagKeys", inputs.tags.iter().map(|t| t.key.clone()));
-    }
-    if !inputs.transitive_tag_keys.is_empty() {
-        c.insert_multi(
-            "sts:TransitiveTagKeys",
-            inputs.transitive_tag_keys.iter().cloned(),
-        );
-    }
-    if let Some(s) = &inputs.source_identity {
-        c.insert("sts:SourceIdentity", s.as_str());
-    }
+    session_input_keys(c, inputs);
 }
 
 /// Records the assertion as used until it expires; a second use anywhere is refused.
@@ -268,7 +254,7 @@ async fn record_use(iam: &Iam, v: &Verified, skew_secs: i64) -> Result<(), StsEr
         &ring::digest::SHA256,
         format!("{}\n{}", v.issuer, v.assertion_id).as_bytes(),
     );
-    let key = format!("saml/replay/{}", hex_lower(digest.as_ref()));
+    let key = format!("saml/replay/{}", hex::encode(digest.as_ref()));
     let until_ms = (v.not_on_or_after + skew_secs).saturating_mul(1000);
     match iam
         .store
@@ -286,10 +272,6 @@ async fn record_use(iam: &Iam, v: &Verified, skew_secs: i64) -> Result<(), StsEr
         )),
         Err(e) => Err(e.into()),
     }
-}
-
-fn hex_lower(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// A response verified against a SAML provider and recorded as used: what a role choice or
@@ -444,17 +426,7 @@ pub async fn assume_role_as_asserted(
     let allowed = |action: &str| {
         provider_allowed(&names, action, role_arn, account.as_str(), &trust, &context)
     };
-    if !allowed("sts:AssumeRoleWithSAML") {
-        return Err(not_authorized());
-    }
-    if !inputs.tags.is_empty() && !allowed("sts:TagSession") {
-        return Err(access_denied("Not authorized to perform sts:TagSession"));
-    }
-    if inputs.source_identity.is_some() && !allowed("sts:SetSourceIdentity") {
-        return Err(access_denied(
-            "Not authorized to perform sts:SetSourceIdentity",
-        ));
-    }
+    decide(allowed, "sts:AssumeRoleWithSAML", &inputs)?;
     let out = issue_for_role(iam, ctx, account, &role, asked, inputs).await?;
     let p = &asserted.provider;
     Ok(SamlResult {

@@ -109,6 +109,17 @@ fn provider_keys(
     if !id.amr.is_empty() {
         c.insert_multi(&format!("{p}:amr"), id.amr.iter().cloned());
     }
+    session_input_keys(c, inputs);
+    if let Some(social) = fedgate_oidc::social::Social::from_provider_id(p) {
+        for (k, v) in social.condition_keys(id) {
+            c.insert(&k, v);
+        }
+    }
+}
+
+/// The condition keys of a federated session's inputs (request tags, transitive keys, source
+/// identity), for the trust policy: shared by web identity and SAML.
+pub(crate) fn session_input_keys(c: &mut Context, inputs: &SessionInputs) {
     let tags = &inputs.tags;
     for t in tags {
         c.insert(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
@@ -125,10 +136,27 @@ fn provider_keys(
     if let Some(s) = &inputs.source_identity {
         c.insert("sts:SourceIdentity", s.as_str());
     }
-    if let Some(social) = fedgate_oidc::social::Social::from_provider_id(p) {
-        for (k, v) in social.condition_keys(id) {
-            c.insert(&k, v);
-        }
+}
+
+/// The trust decision for a federated identity once `allowed` answers for its context:
+/// `action`, then `sts:TagSession` and `sts:SetSourceIdentity` when the inputs use them;
+/// AWS's `AccessDenied` naming the first refused.
+pub(crate) fn decide(
+    allowed: impl Fn(&str) -> bool,
+    action: &str,
+    inputs: &SessionInputs,
+) -> Result<(), StsError> {
+    let needed = [
+        Some(action),
+        (!inputs.tags.is_empty()).then_some("sts:TagSession"),
+        inputs
+            .source_identity
+            .is_some()
+            .then_some("sts:SetSourceIdentity"),
+    ];
+    match needed.into_iter().flatten().find(|a| !allowed(a)) {
+        None => Ok(()),
+        Some(a) => Err(access_denied(format!("Not authorized to perform {a}"))),
     }
 }
 
@@ -166,18 +194,7 @@ pub fn admit(iam: &Iam, ctx: &RequestContext, q: &TrustQuestion<'_>) -> Result<(
     let account = role.account_id.as_str();
     let allowed =
         |action: &str| provider_allowed(&names, action, q.role_arn, account, &trust, &context);
-    if !allowed("sts:AssumeRoleWithWebIdentity") {
-        return Err(not_authorized());
-    }
-    if !q.inputs.tags.is_empty() && !allowed("sts:TagSession") {
-        return Err(access_denied("Not authorized to perform sts:TagSession"));
-    }
-    if q.inputs.source_identity.is_some() && !allowed("sts:SetSourceIdentity") {
-        return Err(access_denied(
-            "Not authorized to perform sts:SetSourceIdentity",
-        ));
-    }
-    Ok(())
+    decide(allowed, "sts:AssumeRoleWithWebIdentity", q.inputs)
 }
 
 /// Most roles of one account looked at for [`trusting_roles`].
