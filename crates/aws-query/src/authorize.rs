@@ -211,6 +211,7 @@ async fn process(
         secure_transport: api.config.secure_transport,
         region: asker.region.clone(),
         session: asker.session.clone(),
+        console: None,
     };
     if let fedgate_iam::authz::Decision::Deny(m) =
         authorize(&api.iam, &asker.principal, ACTION, "*", &asker_ctx).await?
@@ -288,6 +289,7 @@ async fn process(
         secure_transport: q.secure_transport,
         region: caller.region.clone(),
         session: caller.session.clone(),
+        console: None,
     };
     let keys: Vec<(String, Vec<String>)> = q
         .context

@@ -10,6 +10,7 @@ use crate::xml::{IAM_NS, STS_NS, response};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
+use fedgate_core::Principal;
 use fedgate_core::audit::AuditSink;
 use fedgate_iam::Iam;
 use fedgate_iam::authz::RequestContext;
@@ -407,29 +408,129 @@ async fn process(
         secure_transport: api.config.secure_transport,
         region,
         session,
+        console: None,
     };
+    let result = run(api, def, &principal, &ctx, &params, &audit_ctx, outcome).await;
+    (
+        result.map(|body| response(action, ns, &body, rid)),
+        ns,
+        action,
+    )
+}
+
+/// Runs an authenticated action: its handler (which authorizes), then the audit event of a
+/// change or a denial.
+async fn run(
+    api: &QueryApi,
+    def: &actions::ActionDef,
+    principal: &Principal,
+    ctx: &RequestContext,
+    params: &Params,
+    audit_ctx: &AuditCtx<'_>,
+    outcome: &mut Outcome,
+) -> Result<String, ApiError> {
     let call = actions::Call {
         iam: &api.iam,
-        caller: &principal,
-        ctx: &ctx,
-        params: &params,
+        caller: principal,
+        ctx,
+        params,
         auth: &api.auth,
         audit: std::sync::OnceLock::new(),
     };
     let result = (def.handler)(&call).await;
     if result.is_ok() && def.access != actions::Access::Read {
-        audit_ctx.changed(&principal, &params, call.audit.into_inner());
+        audit_ctx.changed(principal, params, call.audit.into_inner());
         outcome.issued_credentials = def.access == actions::Access::Credentials;
     }
-    match result {
-        Ok(body) => (Ok(response(action, ns, &body, rid)), ns, action),
-        Err(e) => {
-            if e.code == "AccessDenied" {
-                outcome.denied = true;
-                audit_ctx.denied(Some(&principal), None, &e);
-            }
-            (Err(e), ns, action)
+    if let Err(e) = &result
+        && e.code == "AccessDenied"
+    {
+        outcome.denied = true;
+        audit_ctx.denied(Some(principal), None, e);
+    }
+    result
+}
+
+/// Who a web console request speaks for, as the console's session established it.
+#[derive(Debug, Clone)]
+pub struct ConsoleCaller {
+    pub principal: Principal,
+    /// The temporary credentials' session behind a federated console session.
+    pub session: Option<Arc<fedgate_store::model::Session>>,
+    /// How a password sign-in went (MFA), for user and root console sessions.
+    pub sign_in: Option<fedgate_iam::authz::ConsoleSignIn>,
+    pub peer: Option<std::net::IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl ConsoleCaller {
+    /// The request context the policy engine sees for this caller.
+    pub fn ctx(&self, api: &QueryApi) -> RequestContext {
+        RequestContext {
+            source_ip: self.peer,
+            secure_transport: api.config.secure_transport,
+            region: String::new(),
+            session: self.session.clone(),
+            console: self.sign_in,
         }
+    }
+}
+
+impl QueryApi {
+    /// Runs the IAM action named by `params`' `Action` for a console session: the same
+    /// handler, validation, authorization and audit event as a signed Query request (only
+    /// SigV4 differs: the console authenticated the caller). Returns the inside of the
+    /// action's `…Result` element.
+    pub async fn invoke(&self, who: &ConsoleCaller, params: &Params) -> Result<String, ApiError> {
+        let name = params.get("Action").unwrap_or("");
+        let Some((def, action, Service::Iam)) = lookup(name) else {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidAction",
+                format!(
+                    "The console does not perform {:?}.",
+                    name.chars().take(64).collect::<String>()
+                ),
+            ));
+        };
+        let rid = request_id(self);
+        let audit_ctx = AuditCtx {
+            api: self,
+            service: Service::Iam,
+            action,
+            peer: who.peer,
+            user_agent: who.user_agent.clone(),
+            rid: &rid,
+        };
+        let ctx = who.ctx(self);
+        run(
+            self,
+            def,
+            &who.principal,
+            &ctx,
+            params,
+            &audit_ctx,
+            &mut Outcome::default(),
+        )
+        .await
+    }
+
+    /// Audits a denial the console met while reading for `who` (`action` is the IAM action
+    /// name, e.g. `ListUsers`), as the API audits a denied read.
+    pub fn audit_console_denial(&self, who: &ConsoleCaller, action: &str, e: &ApiError) {
+        let Some((_, action, service)) = lookup(action) else {
+            return;
+        };
+        let rid = request_id(self);
+        AuditCtx {
+            api: self,
+            service,
+            action,
+            peer: who.peer,
+            user_agent: who.user_agent.clone(),
+            rid: &rid,
+        }
+        .denied(Some(&who.principal), None, e);
     }
 }
 

@@ -19,5 +19,5 @@ pub mod throttle;
 mod unsigned;
 pub mod xml;
 
-pub use dispatch::{QueryApi, QueryApiConfig, handle};
+pub use dispatch::{ConsoleCaller, QueryApi, QueryApiConfig, handle};
 pub use error::ApiError;

@@ -42,6 +42,7 @@ pub(crate) async fn process(
         secure_transport: api.config.secure_transport,
         region: String::new(),
         session: None,
+        console: None,
     };
     let call = UnsignedCall {
         iam: &api.iam,

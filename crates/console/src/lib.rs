@@ -28,9 +28,10 @@ mod session_name;
 mod settings;
 mod signin;
 mod views;
+pub mod web;
 
 pub use routes::router;
-pub use settings::{ProviderSettings, SamlSignIn, SocialSettings, SsoSettings};
+pub use settings::{ConsoleSettings, ProviderSettings, SamlSignIn, SocialSettings, SsoSettings};
 
 use fedgate_aws_query::QueryApi;
 use std::collections::BTreeMap;
@@ -46,6 +47,10 @@ pub struct Sso {
     saml: BTreeMap<String, SamlSignIn>,
     sp_key: Option<Arc<fedgate_saml::sp::SpKey>>,
     idp: idp::IdpClient,
+    console: ConsoleSettings,
+    /// An argon2id hash of a random password, checked when the signing-in user does not
+    /// exist so that timing does not tell.
+    dummy_hash: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for Sso {
@@ -72,6 +77,16 @@ impl Sso {
             saml: settings.saml,
             sp_key: settings.sp_key,
             idp,
+            console: settings.console,
+            dummy_hash: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn dummy_hash(&self) -> &str {
+        self.dummy_hash.get_or_init(|| {
+            let rng = self.api.iam.rng.as_ref();
+            let pw = fedgate_core::Secret::new(crate::flow::random_token(rng));
+            fedgate_iam::password::hash(rng, &pw).unwrap_or_default()
         })
     }
 

@@ -49,7 +49,7 @@ pub fn html(status: StatusCode, title: &str, body: &str, cookies: &[String]) -> 
     resp
 }
 
-fn secure_headers(h: &mut http::HeaderMap) {
+pub(crate) fn secure_headers(h: &mut http::HeaderMap) {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     h.insert(

@@ -36,10 +36,11 @@ pub fn router(sso: Arc<Sso>) -> Router {
         .route("/sso/oauth/{name}/callback", get(callback))
         .route("/sso/oauth/{name}/choose", post(choose))
         .with_state(sso.clone())
-        .merge(crate::saml::router(sso))
+        .merge(crate::saml::router(sso.clone()))
+        .merge(crate::web::router(sso))
 }
 
-fn ct_eq(a: &str, b: &str) -> bool {
+pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 

@@ -201,6 +201,7 @@ fn ctx(sso: &Sso, c: &Caller) -> RequestContext {
         secure_transport: sso.api.config.secure_transport,
         region: String::new(),
         session: None,
+        console: None,
     }
 }
 

@@ -54,6 +54,8 @@ pub struct SsoSettings {
     pub saml: BTreeMap<String, SamlSignIn>,
     /// The SP's key signing AuthnRequests and published in its metadata.
     pub sp_key: Option<std::sync::Arc<fedgate_saml::sp::SpKey>>,
+    /// The web console's session and lockout limits.
+    pub console: ConsoleSettings,
 }
 
 /// An IAM SAML provider of `account` people sign in through at `/sso/saml/{name}`.
@@ -61,4 +63,28 @@ pub struct SsoSettings {
 pub struct SamlSignIn {
     pub account: AccountId,
     pub provider: String,
+}
+
+/// The web console's limits (`[console]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsoleSettings {
+    /// A session unused this long ends (default 15 minutes).
+    pub idle_timeout_secs: u32,
+    /// A session ends this long after sign-in whatever its use (default 12 hours).
+    pub max_session_secs: u32,
+    /// Failed password or MFA attempts in a row before sign-in is locked (default 10).
+    pub lockout_attempts: u32,
+    /// How long the lock lasts (default 30 minutes).
+    pub lockout_secs: u32,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings {
+            idle_timeout_secs: 15 * 60,
+            max_session_secs: 12 * 3600,
+            lockout_attempts: 10,
+            lockout_secs: 30 * 60,
+        }
+    }
 }

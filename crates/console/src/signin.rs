@@ -82,6 +82,7 @@ impl Flow<'_> {
             secure_transport: self.sso.api.config.secure_transport,
             region: String::new(),
             session: None,
+            console: None,
         }
     }
 

@@ -55,6 +55,20 @@ pub struct RequestContext {
     /// The session record of temporary credentials, as authentication read it (authorization
     /// reads it from the store when absent).
     pub session: Option<Arc<fedgate_store::model::Session>>,
+    /// A console session of a user or root signed in with a password: whether and when MFA
+    /// was checked at sign-in (`aws:MultiFactorAuthPresent`, `aws:MultiFactorAuthAge`).
+    /// `None` for requests signed with long-term access keys, where AWS leaves the MFA keys
+    /// out.
+    pub console: Option<ConsoleSignIn>,
+}
+
+/// How a console session began (see [`RequestContext::console`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConsoleSignIn {
+    /// When the password was accepted, Unix ms (aws:TokenIssueTime).
+    pub signed_in_at_ms: i64,
+    /// When the MFA code was accepted, Unix ms; `None` = signed in without MFA.
+    pub mfa_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,6 +259,9 @@ fn base_context(
     }
     if let Some(ip) = ctx.source_ip {
         context.insert("aws:SourceIp", ip.to_string());
+    }
+    if let Some(c) = &ctx.console {
+        session::insert_sign_in_keys(&mut context, c.signed_in_at_ms, c.mfa_at_ms);
     }
     context
 }

@@ -33,6 +33,57 @@ pub struct Config {
     pub quotas: QuotasConfig,
     pub throttle: ThrottleSection,
     pub sso: SsoSection,
+    pub console: ConsoleConfig,
+}
+
+/// The web console's session and lockout limits (`[console]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    pub idle_timeout_secs: u32,
+    pub max_session_secs: u32,
+    pub lockout_attempts: u32,
+    pub lockout_secs: u32,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        let d = fedgate_console::ConsoleSettings::default();
+        ConsoleConfig {
+            idle_timeout_secs: d.idle_timeout_secs,
+            max_session_secs: d.max_session_secs,
+            lockout_attempts: d.lockout_attempts,
+            lockout_secs: d.lockout_secs,
+        }
+    }
+}
+
+impl ConsoleConfig {
+    pub fn settings(&self) -> fedgate_console::ConsoleSettings {
+        fedgate_console::ConsoleSettings {
+            idle_timeout_secs: self.idle_timeout_secs,
+            max_session_secs: self.max_session_secs,
+            lockout_attempts: self.lockout_attempts,
+            lockout_secs: self.lockout_secs,
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let err = |m: &str| Err(ConfigError(m.to_owned()));
+        if !(60..=86_400).contains(&self.idle_timeout_secs) {
+            return err("console.idle_timeout_secs must be between 60 and 86400");
+        }
+        if !(900..=7 * 86_400).contains(&self.max_session_secs) {
+            return err("console.max_session_secs must be between 900 and 604800");
+        }
+        if !(1..=100).contains(&self.lockout_attempts) {
+            return err("console.lockout_attempts must be between 1 and 100");
+        }
+        if !(60..=86_400).contains(&self.lockout_secs) {
+            return err("console.lockout_secs must be between 60 and 86400");
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -322,6 +373,7 @@ impl Default for Config {
             quotas: QuotasConfig::default(),
             throttle: ThrottleSection::default(),
             sso: SsoSection::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -505,6 +557,7 @@ impl Config {
         if self.region.is_empty() {
             return err("region must not be empty".into());
         }
+        self.console.validate()?;
         let q = &self.quotas;
         for (name, v) in [
             ("users", q.users),

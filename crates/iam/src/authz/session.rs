@@ -37,20 +37,24 @@ pub(super) async fn load(
     Ok(iam.store.get_session(id).await?.map(Arc::new))
 }
 
-/// Adds the session's own keys: issue time, MFA, source identity, session tags.
-pub(super) fn insert_session_keys(context: &mut Context, s: &Session) {
-    let d = &s.details;
+/// aws:TokenIssueTime, aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge of a session
+/// (or console sign-in) issued at `issued_at_ms`, with MFA checked at `mfa_at_ms`.
+pub(super) fn insert_sign_in_keys(
+    context: &mut Context,
+    issued_at_ms: i64,
+    mfa_at_ms: Option<i64>,
+) {
     if let Ok(t) =
-        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(d.issued_at_ms) * 1_000_000)
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(issued_at_ms) * 1_000_000)
     {
         context.insert("aws:TokenIssueTime", iso8601(t));
     }
     context.insert(
         "aws:MultiFactorAuthPresent",
-        d.mfa_authenticated_at_ms.is_some().to_string(),
+        mfa_at_ms.is_some().to_string(),
     );
     if let (Some(at), Some(now)) = (
-        d.mfa_authenticated_at_ms,
+        mfa_at_ms,
         context
             .get("aws:EpochTime")
             .and_then(|v| v.first())
@@ -61,6 +65,12 @@ pub(super) fn insert_session_keys(context: &mut Context, s: &Session) {
             (now - at / 1000).max(0).to_string(),
         );
     }
+}
+
+/// Adds the session's own keys: issue time, MFA, source identity, session tags.
+pub(super) fn insert_session_keys(context: &mut Context, s: &Session) {
+    let d = &s.details;
+    insert_sign_in_keys(context, d.issued_at_ms, d.mfa_authenticated_at_ms);
     if let Some(si) = &d.source_identity {
         context.insert("aws:SourceIdentity", si.as_str());
     }

@@ -304,6 +304,7 @@ impl super::Config {
             providers: oidc.chain(oauth).collect(),
             saml,
             sp_key: None,
+            console: self.console.settings(),
         }
     }
 }
