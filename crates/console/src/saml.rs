@@ -336,6 +336,12 @@ async fn mint(
     match assume_role_as_asserted(&sso.api.iam, &ctx(sso, c), asserted, role_arn, asked).await {
         Ok(out) => {
             audit(sso, c, Ok((&req, &out)));
+            let mut cookies = cookies.to_vec();
+            if let Some(cookie) =
+                crate::web::federation::after_sso(sso, &out.credentials, "saml").await
+            {
+                cookies.push(cookie);
+            }
             page::html(
                 StatusCode::OK,
                 "Temporary credentials",
@@ -346,7 +352,7 @@ async fn mint(
                     &sso.public_url,
                     &sso.region,
                 ),
-                cookies,
+                &cookies,
             )
         }
         Err(e) => refuse(sso, c, ApiError::from(e), cookies),

@@ -218,6 +218,12 @@ impl Flow<'_> {
                     Some(&out.identity),
                     Outcome::Issued(&req, &out),
                 );
+                let mut cookies = self.cookies.clone();
+                if let Some(c) =
+                    crate::web::federation::after_sso(sso, &out.credentials, &self.base()).await
+                {
+                    cookies.push(c);
+                }
                 page::html(
                     StatusCode::OK,
                     "Temporary credentials",
@@ -228,7 +234,7 @@ impl Flow<'_> {
                         &sso.public_url,
                         &sso.region,
                     ),
-                    &self.cookies,
+                    &cookies,
                 )
             }
             Err(e) => {

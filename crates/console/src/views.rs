@@ -43,6 +43,8 @@ pub fn credentials(
     format!(
         "<p>Signed in as <strong>{who}</strong>, role session <strong>{arn}</strong>. \
 These credentials expire at {exp}; keep them secret.</p>\n\
+<p><a id=\"open-console\" href=\"/console/home\">Open the console</a> as this role session \
+(it ends when these credentials expire), or use the credentials below.</p>\n\
 <dl>\n<dt>AccessKeyId</dt><dd>{id}</dd>\n<dt>SecretAccessKey</dt><dd>{secret}</dd>\n\
 <dt>SessionToken</dt><dd>{token}</dd>\n<dt>Expiration</dt><dd>{exp}</dd>\n</dl>\n\
 <h2>AWS CLI profile</h2>\n<p>In <code>~/.aws/credentials</code>:</p>\n\

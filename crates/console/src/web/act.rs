@@ -35,6 +35,23 @@ pub fn params(pairs: &[(&str, &str)]) -> Result<Params, ApiError> {
     Ok(p)
 }
 
+/// The text of the first `<{tag}>` element in `xml` (fedgate's own response XML, whose text
+/// is escaped with the five predefined entities), unescaped.
+pub fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(
+        xml[start..end]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
 /// A console path to return to: `/console/…` with no scheme, host, `//`, backslash or
 /// control character; anything else becomes the dashboard.
 pub fn safe_next(next: Option<&str>) -> String {
@@ -52,7 +69,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 /// `next` with `?done=Action` (or `&done=`) added.
-fn with_done(next: &str, action: &str) -> String {
+pub fn with_done(next: &str, action: &str) -> String {
     let sep = if next.contains('?') { '&' } else { '?' };
     format!("{next}{sep}done={}", super::layout::enc(action))
 }
@@ -70,10 +87,17 @@ pub async fn run(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     if !csrf_ok(&s, &r) {
         return forbidden_csrf();
     }
-    let mut p = Params::default();
-    if let Err(e) = p.extend_from(&r.body, |n| OWN_FIELDS.contains(&n)) {
-        return refused(&s, &ApiError::from(e), "/console/home");
-    }
+    // A blank optional field of an HTML form arrives as an empty value; AWS clients leave
+    // such parameters out, and so does the console.
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&r.body)
+        .filter(|(k, v)| !v.is_empty() && !OWN_FIELDS.contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let p = match params(&refs) {
+        Ok(p) => p,
+        Err(e) => return refused(&s, &e, "/console/home"),
+    };
     let next = safe_next(r.field("next").as_deref());
     let action = p.get("Action").unwrap_or("").to_owned();
     match sso.api.invoke(&s.caller, &p).await {

@@ -250,3 +250,27 @@ fn destination(sso: &Sso, d: Option<&str>) -> String {
     let path = d.map(|d| d.strip_prefix(sso.public_url.as_str()).unwrap_or(d));
     super::act::safe_next(path)
 }
+
+/// A console session for credentials just minted by a browser sign-in (SSO): its
+/// `Set-Cookie` value, or `None` when the session could not be read back or stored (the
+/// credentials page still works without it).
+pub async fn after_sso(
+    sso: &Sso,
+    creds: &fedgate_sts::issue::Credentials,
+    via: &str,
+) -> Option<String> {
+    let iam = &sso.api.iam;
+    let r = fedgate_sts::resolve::load_session(iam, &creds.access_key_id, creds.expires_at_ms)
+        .await
+        .ok()?;
+    start(
+        sso,
+        r.principal,
+        creds.access_key_id.as_str(),
+        creds.expires_at_ms,
+        creds.expires_at_ms,
+        via,
+    )
+    .await
+    .ok()
+}
