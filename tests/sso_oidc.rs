@@ -182,6 +182,20 @@ async fn one_role_gives_working_credentials() {
     );
     assert!(role.ends_with("/web"));
 
+    // The same sign-in opened a console session for the role session.
+    assert!(page.contains("href=\"/console/home\">Open the console"), "{page}");
+    let console = headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("fedgate_console="))
+        .expect("a console session cookie");
+    let console = console.split(';').next().unwrap().to_owned();
+    let home = s.get(&format!("{}/console/home", s.h.url), Some(&console)).await;
+    assert_eq!(home.status(), 200);
+    let home = home.text().await.unwrap();
+    assert!(home.contains("web/ana@example.com"), "{home}");
+
     // Audited like AssumeRoleWithWebIdentity: the person, never the secret or token.
     let lines = s.h.audit_lines();
     let event = lines
