@@ -183,7 +183,10 @@ async fn one_role_gives_working_credentials() {
     assert!(role.ends_with("/web"));
 
     // The same sign-in opened a console session for the role session.
-    assert!(page.contains("href=\"/console/home\">Open the console"), "{page}");
+    assert!(
+        page.contains("href=\"/console/home\">Open the console"),
+        "{page}"
+    );
     let console = headers
         .get_all("set-cookie")
         .iter()
@@ -191,7 +194,9 @@ async fn one_role_gives_working_credentials() {
         .find(|c| c.starts_with("fedgate_console="))
         .expect("a console session cookie");
     let console = console.split(';').next().unwrap().to_owned();
-    let home = s.get(&format!("{}/console/home", s.h.url), Some(&console)).await;
+    let home = s
+        .get(&format!("{}/console/home", s.h.url), Some(&console))
+        .await;
     assert_eq!(home.status(), 200);
     let home = home.text().await.unwrap();
     assert!(home.contains("web/ana@example.com"), "{home}");

@@ -30,6 +30,7 @@ mod signin;
 mod views;
 pub mod web;
 
+pub use page::read_cookie;
 pub use routes::router;
 pub use settings::{ConsoleSettings, ProviderSettings, SamlSignIn, SocialSettings, SsoSettings};
 

@@ -81,8 +81,18 @@ async fn alias_section(sso: &Sso, s: &Signed) -> String {
         s,
         "CreateAccountAlias",
         &[],
-        &input("AccountAlias", "New alias (3-63 lowercase letters, digits, hyphens)", "text", "", true),
-        if current.is_empty() { "Create alias" } else { "Replace alias" },
+        &input(
+            "AccountAlias",
+            "New alias (3-63 lowercase letters, digits, hyphens)",
+            "text",
+            "",
+            true,
+        ),
+        if current.is_empty() {
+            "Create alias"
+        } else {
+            "Replace alias"
+        },
         HERE,
     ));
     out.push_str("</section>");
@@ -100,12 +110,9 @@ fn checkbox(name: &str, label: &str, on: bool) -> String {
 async fn policy_section(sso: &Sso, s: &Signed) -> String {
     let iam = &sso.api.iam;
     let ctx = s.caller.ctx(&sso.api);
-    let got = fedgate_iam::password_policy::get_account_password_policy(
-        iam,
-        &s.caller.principal,
-        &ctx,
-    )
-    .await;
+    let got =
+        fedgate_iam::password_policy::get_account_password_policy(iam, &s.caller.principal, &ctx)
+            .await;
     let (current, status) = match got {
         Ok(p) => (Some(p), "<p>A password policy is set.</p>".to_owned()),
         Err(fedgate_iam::IamError::NoSuchEntity(_)) => (
@@ -141,14 +148,42 @@ async fn policy_section(sso: &Sso, s: &Signed) -> String {
             &d.minimum_password_length.to_string(),
             true
         ),
-        checkbox("RequireUppercaseCharacters", "Require an upper case letter", d.require_uppercase_characters),
-        checkbox("RequireLowercaseCharacters", "Require a lower case letter", d.require_lowercase_characters),
+        checkbox(
+            "RequireUppercaseCharacters",
+            "Require an upper case letter",
+            d.require_uppercase_characters
+        ),
+        checkbox(
+            "RequireLowercaseCharacters",
+            "Require a lower case letter",
+            d.require_lowercase_characters
+        ),
         checkbox("RequireNumbers", "Require a number", d.require_numbers),
         checkbox("RequireSymbols", "Require a symbol", d.require_symbols),
-        checkbox("AllowUsersToChangePassword", "Allow users to change their own password", d.allow_users_to_change_password),
-        input("MaxPasswordAge", "Passwords expire after (days, 1-1095; blank = never)", "number", &num(d.max_password_age), false),
-        input("PasswordReusePrevention", "Remember previous passwords (1-24; blank = no limit)", "number", &num(d.password_reuse_prevention), false),
-        checkbox("HardExpiry", "An expired password needs an administrator to reset it", d.hard_expiry),
+        checkbox(
+            "AllowUsersToChangePassword",
+            "Allow users to change their own password",
+            d.allow_users_to_change_password
+        ),
+        input(
+            "MaxPasswordAge",
+            "Passwords expire after (days, 1-1095; blank = never)",
+            "number",
+            &num(d.max_password_age),
+            false
+        ),
+        input(
+            "PasswordReusePrevention",
+            "Remember previous passwords (1-24; blank = no limit)",
+            "number",
+            &num(d.password_reuse_prevention),
+            false
+        ),
+        checkbox(
+            "HardExpiry",
+            "An expired password needs an administrator to reset it",
+            d.hard_expiry
+        ),
     );
     let mut out = format!("<section><h2>Password policy</h2>{status}");
     if current.is_none() {

@@ -93,7 +93,10 @@ pub async fn run(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         .filter(|(k, v)| !v.is_empty() && !OWN_FIELDS.contains(&k.as_ref()))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let p = match params(&refs) {
         Ok(p) => p,
         Err(e) => return refused(&s, &e, "/console/home"),

@@ -37,14 +37,23 @@ struct SigninToken {
     duration_ms: Option<i64>,
 }
 
-#[derive(Deserialize)]
-struct SessionJson {
+/// The `Session` parameter of `getSigninToken`: temporary credentials as JSON.
+#[derive(Debug, Deserialize)]
+pub struct SessionJson {
     #[serde(rename = "sessionId")]
-    session_id: String,
+    pub session_id: String,
     #[serde(rename = "sessionKey")]
-    session_key: String,
+    pub session_key: String,
     #[serde(rename = "sessionToken")]
-    session_token: String,
+    pub session_token: String,
+}
+
+/// Parses the `Session` parameter (at most 8 KB); `None` when it is not the expected object.
+pub fn parse_session(raw: &str) -> Option<SessionJson> {
+    if raw.len() > 8192 {
+        return None;
+    }
+    serde_json::from_str(raw).ok()
 }
 
 fn token_key(t: &str) -> String {
@@ -98,7 +107,7 @@ async fn get_signin_token(sso: &Sso, r: &Req) -> Response {
     let Some(raw) = r.query_field("Session") else {
         return bad("Session is required.");
     };
-    let Ok(s) = serde_json::from_str::<SessionJson>(&raw) else {
+    let Some(s) = parse_session(&raw) else {
         return bad("Session must be a JSON object with sessionId, sessionKey and sessionToken.");
     };
     let duration_ms = match r.query_field("SessionDuration") {

@@ -44,8 +44,8 @@ async fn show(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     };
     let iam = &sso.api.iam;
     let ctx = s.caller.ctx(&sso.api);
-    let got = fedgate_iam::credential_report::get_credential_report(iam, &s.caller.principal, &ctx)
-        .await;
+    let got =
+        fedgate_iam::credential_report::get_credential_report(iam, &s.caller.principal, &ctx).await;
     let report = match got {
         Ok(rep) => {
             let rows = parse_rows(&rep.csv);
@@ -66,7 +66,14 @@ async fn show(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     let body = format!(
         "{}<p>The credential report lists every user of the account and the state of their passwords, access keys and MFA devices.</p>{}{}",
         done_notice(&r.query),
-        action_form(&s, "GenerateCredentialReport", &[], "", "Generate report", HERE),
+        action_form(
+            &s,
+            "GenerateCredentialReport",
+            &[],
+            "",
+            "Generate report",
+            HERE
+        ),
         report
     );
     page(&s, HERE, "Credential report", &body)
@@ -108,14 +115,16 @@ async fn download(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         &sso,
         &s,
         "GetCredentialReport",
-        fedgate_iam::credential_report::get_credential_report(iam, &s.caller.principal, &ctx)
-            .await,
+        fedgate_iam::credential_report::get_credential_report(iam, &s.caller.principal, &ctx).await,
     );
     match got {
         Ok(rep) => {
             let mut resp = rep.csv.into_response();
             let h = resp.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
             h.insert(
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_static("attachment; filename=\"credential_report.csv\""),

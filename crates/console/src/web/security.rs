@@ -110,8 +110,7 @@ async fn keys_section(sso: &Sso, s: &Signed) -> String {
         sso,
         s,
         "ListAccessKeys",
-        fedgate_iam::access_keys::list_access_keys(iam, p, &ctx, user.as_deref(), None, 100)
-            .await,
+        fedgate_iam::access_keys::list_access_keys(iam, p, &ctx, user.as_deref(), None, 100).await,
     );
     let mut out = String::from("<section><h2>Access keys</h2>");
     match listed {
@@ -150,7 +149,11 @@ async fn keys_section(sso: &Sso, s: &Signed) -> String {
             if user.is_none() && !keys.is_empty() {
                 out.push_str("<p class=\"warn\">The root user should not have access keys: delete them and use IAM users or roles instead.</p>");
             }
-            out.push_str(&table(&["Access key ID", "Status", "Created", ""], &rows, empty));
+            out.push_str(&table(
+                &["Access key ID", "Status", "Created", ""],
+                &rows,
+                empty,
+            ));
         }
         Err(e) => out.push_str(&refusal(&e)),
     }
@@ -188,8 +191,18 @@ async fn new_mfa(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         user.as_deref().unwrap_or("root-account-mfa-device"),
         hex::encode(b)
     );
-    let name: String = name.chars().rev().take(64).collect::<Vec<_>>().into_iter().rev().collect();
-    let created = match params(&[("Action", "CreateVirtualMFADevice"), ("VirtualMFADeviceName", &name)]) {
+    let name: String = name
+        .chars()
+        .rev()
+        .take(64)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let created = match params(&[
+        ("Action", "CreateVirtualMFADevice"),
+        ("VirtualMFADeviceName", &name),
+    ]) {
         Ok(pr) => sso.api.invoke(&s.caller, &pr).await,
         Err(e) => Err(e),
     };
@@ -225,7 +238,13 @@ async fn new_mfa(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     let codes = format!(
         "{}{}",
         input("AuthenticationCode1", "MFA code 1", "text", "", true),
-        input("AuthenticationCode2", "MFA code 2 (the next one)", "text", "", true)
+        input(
+            "AuthenticationCode2",
+            "MFA code 2 (the next one)",
+            "text",
+            "",
+            true
+        )
     );
     let body = format!(
         "<ol><li>Open an authenticator app (any TOTP app) and scan this QR code, or type the secret key.</li>\
@@ -272,7 +291,12 @@ async fn new_key(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         Ok(xml) => {
             let id = xml_text(&xml, "AccessKeyId").unwrap_or_default();
             let secret = xml_text(&xml, "SecretAccessKey").unwrap_or_default();
-            page(&s, HERE, "Access key created", &key_once(&user, &id, &secret))
+            page(
+                &s,
+                HERE,
+                "Access key created",
+                &key_once(&user, &id, &secret),
+            )
         }
         Err(e) => refused(&s, &e, HERE),
     }

@@ -1,9 +1,0 @@
-//! `/console/users`: (being written).
-
-use crate::Sso;
-use axum::Router;
-use std::sync::Arc;
-
-pub fn routes() -> Router<Arc<Sso>> {
-    Router::new()
-}
