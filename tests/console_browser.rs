@@ -4,9 +4,13 @@
 //! render and submit, redirects land on the right page, cookies round-trip in a browser.
 //!
 //! Scenarios, one test each (every test starts its own gateway, chromedriver and Chromium,
-//! so they run in parallel): root sign-in and sign-out, a forced password change, an IAM
-//! user's MFA sign-in, and a wrong password. Further pages get their own tests here, built
-//! from the same helpers ([`sign_in_root`], [`sign_in_user`], [`sign_out`], [`Shots`]).
+//! so they run in parallel): root sign-in and sign-out; a forced password change; an IAM
+//! user's MFA sign-in; a wrong password; a new account secured with the browser only (root
+//! MFA from the QR page, root key deleted, an administrator created with a password, a
+//! password policy, the administrator's own MFA and a sign-in with a code); an unprivileged
+//! user shown the engine's reason; and single sign-on through the local OpenID Connect
+//! provider with a role choice, ending in a console session as the role. Shared helpers:
+//! [`sign_in_root`], [`sign_in_user`], [`sign_out`], [`add_mfa_device`], [`Shots`].
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (`scripts/setup.sh` installs both).
 //!
@@ -20,6 +24,15 @@ mod common;
 
 #[path = "common/webdriver.rs"]
 mod webdriver;
+
+#[path = "../crates/oidc/tests/support/mod.rs"]
+mod idp;
+
+#[path = "common/web_identity.rs"]
+mod web_identity;
+
+#[path = "common/oidc_auth_server.rs"]
+mod auth_server;
 
 use common::{Harness, now_step};
 use fedgate_iam::totp;
@@ -240,5 +253,232 @@ async fn wrong_password_is_refused() {
     // The form is shown again, the account still filled in.
     assert_eq!(d.value("#f-account").await, ACCOUNT);
     shots.take(&d, "01-incorrect").await;
+    d.close().await;
+}
+
+/// On the MFA set-up page: reads the secret key, types the codes of the previous and the
+/// current step, and adds the device. Returns the seed and the current step (the codes of
+/// both are spent; signing in takes the next step's).
+async fn add_mfa_device(d: &Driver) -> (Vec<u8>, u64) {
+    d.click_button("Assign MFA device").await;
+    d.wait_path("/console/security/mfa").await;
+    assert!(
+        d.page_source().await.contains("data:image/png;base64,"),
+        "a QR code"
+    );
+    let seed = totp::base32_decode(d.text("#mfa-seed").await.trim()).expect("a base32 secret");
+    let t = now_step();
+    d.type_into("#f-AuthenticationCode1", &totp::code_at(&seed, t - 1))
+        .await;
+    d.type_into("#f-AuthenticationCode2", &totp::code_at(&seed, t))
+        .await;
+    d.click_button("Add MFA").await;
+    d.wait_path("/console/security").await;
+    assert!(
+        d.page_source().await.contains("EnableMFADevice: done."),
+        "{}",
+        d.page_source().await
+    );
+    (seed, t)
+}
+
+/// Signs in with a password and then the MFA code of step `t + 1`.
+async fn sign_in_with_mfa(
+    d: &Driver,
+    h: &Harness,
+    user: Option<&str>,
+    pw: &str,
+    seed: &[u8],
+    t: u64,
+) {
+    submit_sign_in(d, h, user, pw).await;
+    d.wait_path("/console/mfa").await;
+    d.type_into("#f-code", &totp::code_at(seed, t + 1)).await;
+    d.click_button("Submit").await;
+    d.wait_path("/console/home").await;
+    assert!(d.text("header").await.contains("(MFA)"));
+}
+
+/// The "done when": from the first start's root password to a secured account using
+/// only the browser — root MFA on, no root keys, an administrator, a password policy — and
+/// the new administrator signs in, adds MFA, and signs in again with a code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_account_is_secured_in_the_browser() {
+    let (h, d, shots) = start("a_new_account_is_secured_in_the_browser").await;
+    let (root_key, _) = h.root_key().await;
+    sign_in_root(&d, &h).await;
+    let checklist = d.text(".checklist").await;
+    assert!(
+        checklist.contains("To do: MFA is on for the root user"),
+        "{checklist}"
+    );
+    assert!(
+        checklist.contains("To do: The root user has no access keys"),
+        "{checklist}"
+    );
+    shots.take(&d, "01-dashboard-to-do").await;
+
+    // Root MFA and root keys, on My security credentials.
+    d.goto(&format!("{}/console/security", h.url)).await;
+    assert!(d.page_source().await.contains(&root_key));
+    let (root_seed, root_t) = add_mfa_device(&d).await;
+    shots.take(&d, "02-root-mfa-added").await;
+    d.click(&format!(
+        "form:has(input[value=DeleteAccessKey]):has(input[value='{root_key}']) button"
+    ))
+    .await;
+    d.wait_path("/console/security").await;
+    assert!(
+        !d.page_source().await.contains(&root_key),
+        "root key deleted"
+    );
+
+    // An administrator with a console password, from the Users page.
+    d.goto(&format!("{}/console/users", h.url)).await;
+    d.type_into("#f-UserName", "alice").await;
+    d.click("#f-console_access").await;
+    d.type_into("#f-Password", "Alice-Admin-Pass-2026!").await;
+    d.click("#f-PolicyArn option[value='arn:aws:iam::aws:policy/AdministratorAccess']")
+        .await;
+    shots.take(&d, "03-create-user-form").await;
+    d.click_button("Create user").await;
+    d.wait_path("/console/users/create").await;
+    assert!(d.page_source().await.contains("User created"));
+    shots.take(&d, "04-user-created").await;
+
+    // A password policy, from Account settings (the form starts from recommended values).
+    d.goto(&format!("{}/console/account", h.url)).await;
+    d.click_button("Save password policy").await;
+    d.wait_path("/console/account").await;
+    shots.take(&d, "05-password-policy").await;
+    let policy = h
+        .admin_iam()
+        .get_account_password_policy()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        policy.password_policy().unwrap().minimum_password_length(),
+        Some(14)
+    );
+
+    d.goto(&format!("{}/console/home", h.url)).await;
+    let checklist = d.text(".checklist").await;
+    for item in [
+        "Done: MFA is on for the root user",
+        "Done: The root user has no access keys",
+        "Done: An IAM user with administrator access exists",
+        "Done: An account password policy is set",
+    ] {
+        assert!(checklist.contains(item), "{item}: {checklist}");
+    }
+    assert!(
+        checklist.contains("alice"),
+        "alice has no MFA yet: {checklist}"
+    );
+    shots.take(&d, "06-dashboard-secured").await;
+    sign_out(&d).await;
+
+    // Root's next sign-in asks for a code.
+    sign_in_with_mfa(
+        &d,
+        &h,
+        None,
+        h.admin.root_password.expose(),
+        &root_seed,
+        root_t,
+    )
+    .await;
+    sign_out(&d).await;
+
+    // The administrator signs in, adds MFA, and signs in again with a code.
+    sign_in_user(&d, &h, "alice", "Alice-Admin-Pass-2026!").await;
+    d.goto(&format!("{}/console/security", h.url)).await;
+    let (seed, t) = add_mfa_device(&d).await;
+    sign_out(&d).await;
+    sign_in_with_mfa(&d, &h, Some("alice"), "Alice-Admin-Pass-2026!", &seed, t).await;
+    let checklist = d.text(".checklist").await;
+    assert!(
+        checklist.contains("Done: Every user with a console password has MFA"),
+        "{checklist}"
+    );
+    shots.take(&d, "07-admin-with-mfa").await;
+    d.close().await;
+}
+
+/// A user without permissions is told why, in the engine's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unprivileged_user_sees_why_they_are_denied() {
+    let (h, d, shots) = start("an_unprivileged_user_sees_why_they_are_denied").await;
+    user_with_password(&h, "erin", "Erin-Pass-2026!", false).await;
+    sign_in_user(&d, &h, "erin", "Erin-Pass-2026!").await;
+    d.goto(&format!("{}/console/users", h.url)).await;
+    let alert = d.text("[role=alert]").await;
+    assert!(
+        alert.contains("AccessDenied")
+            && alert.contains("is not authorized to perform: iam:ListUsers"),
+        "{alert}"
+    );
+    shots.take(&d, "01-denied-with-reason").await;
+    d.close().await;
+}
+
+/// Single sign-on in the browser: the sign-in page's button for the local OpenID Connect
+/// provider, the provider's approval, the role choice, and the console as that role session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sso_through_the_local_oidc_provider_with_a_role_choice() {
+    use fedgate_server::config::{ConfigSecret, SsoOidcProvider};
+    let idp = std::sync::Arc::new(idp::TestIdp::start().await);
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let auth = auth_server::AuthServer::start(idp.clone(), i64::try_from(wall).unwrap()).await;
+    let (issuer, base) = (idp.issuer(), auth.url.clone());
+    let (h, d) = tokio::join!(
+        common::start_with(move |c| {
+            c.oidc.allow_http = true;
+            c.sso.oidc.insert(
+                "corp".into(),
+                SsoOidcProvider {
+                    issuer,
+                    client_id: idp::CLIENT_ID.into(),
+                    client_secret: ConfigSecret(fedgate_core::Secret::new(auth_server::SECRET)),
+                    account_id: ACCOUNT.into(),
+                    scopes: vec!["openid".into(), "email".into()],
+                    authorization_endpoint: Some(format!("{base}/authorize")),
+                    token_endpoint: Some(format!("{base}/token")),
+                },
+            );
+        }),
+        Driver::start()
+    );
+    let shots = Shots::new("sso_through_the_local_oidc_provider_with_a_role_choice");
+    h.admin_iam()
+        .create_open_id_connect_provider()
+        .url(auth.idp.issuer())
+        .client_id_list(idp::CLIENT_ID)
+        .send()
+        .await
+        .unwrap();
+    web_identity::trusting_role(&h, &auth.idp, "analyst", "user-1").await;
+    web_identity::trusting_role(&h, &auth.idp, "operator", "user-1").await;
+
+    d.goto(&format!("{}/{ACCOUNT}/console", h.url)).await;
+    shots.take(&d, "01-sign-in-with-sso-button").await;
+    d.click("a[href='/sso/oidc/corp']").await;
+    // The provider approves at once and sends the browser back: two roles trust user-1.
+    d.wait_path("/sso/oidc/corp/callback").await;
+    d.find_button("operator").await;
+    shots.take(&d, "02-role-choice").await;
+    d.click_button("operator").await;
+    d.wait_path("/sso/oidc/corp/choose").await;
+    assert!(d.page_source().await.contains("AccessKeyId"));
+    shots.take(&d, "03-credentials").await;
+    d.click("#open-console").await;
+    d.wait_path("/console/home").await;
+    let header = d.text("header").await;
+    assert!(header.contains("operator/"), "{header}");
+    shots.take(&d, "04-console-as-role").await;
     d.close().await;
 }
