@@ -189,6 +189,7 @@ async fn forced_password_change() {
 
     sign_out(&d).await;
     submit_sign_in(&d, &h, Some("carol"), old).await;
+    d.wait_path("/console/signin").await;
     assert!(
         d.page_source().await.contains(INCORRECT),
         "old password refused"

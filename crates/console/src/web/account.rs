@@ -5,7 +5,7 @@
 //! policies; changes run the IAM actions through `/console/do`.
 
 use super::layout::{action_form, done_notice, escape, input, page, refusal};
-use super::{Req, Signed, audited, signed};
+use super::{Signed, audited};
 use crate::Sso;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -21,12 +21,8 @@ pub fn routes() -> Router<Arc<Sso>> {
 }
 
 async fn show(State(sso): State<Arc<Sso>>, req: Request) -> Response {
-    let r = match Req::read(req).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    let s = match signed(&sso, &r).await {
-        Ok(s) => s,
+    let (r, s) = match super::open(&sso, req).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
     let body = format!(

@@ -9,7 +9,7 @@
 //! live validation of the policy editors): JSON `{"ok":true}` or `{"ok":false,"error":…}`.
 
 use super::layout::{document, refusal};
-use super::{Req, csrf_ok, forbidden_csrf, signed};
+use super::{Req, csrf_ok, signed};
 use crate::Sso;
 use crate::page::{escape, redirect};
 use axum::extract::{Request, State};
@@ -76,17 +76,10 @@ pub fn with_done(next: &str, action: &str) -> String {
 
 /// `POST /console/do`.
 pub async fn run(State(sso): State<Arc<Sso>>, req: Request) -> Response {
-    let r = match Req::read(req).await {
-        Ok(r) => r,
+    let (r, s) = match super::open_form(&sso, req).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
-    let s = match signed(&sso, &r).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    if !csrf_ok(&s, &r) {
-        return forbidden_csrf();
-    }
     // A blank optional field of an HTML form arrives as an empty value; AWS clients leave
     // such parameters out, and so does the console.
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&r.body)

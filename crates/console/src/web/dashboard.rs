@@ -7,7 +7,7 @@
 //! may not read says so, with the engine's reason.
 
 use super::layout::{done_notice, enc, escape, link, page, refusal};
-use super::{Req, Signed, audited, signed};
+use super::{Signed, audited};
 use crate::Sso;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -25,12 +25,8 @@ struct Item {
 }
 
 pub async fn home(State(sso): State<Arc<Sso>>, req: Request) -> Response {
-    let r = match Req::read(req).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    let s = match signed(&sso, &r).await {
-        Ok(s) => s,
+    let (r, s) = match super::open(&sso, req).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
     let items = checklist(&sso, &s).await;

@@ -224,6 +224,23 @@ pub async fn signed_any(sso: &Sso, req: &Req, password_page: bool) -> Result<Sig
     })
 }
 
+/// A page request of a live session: the request read, and its session (or the answer to
+/// give instead).
+pub async fn open(sso: &Sso, req: Request) -> Result<(Req, Signed), Response> {
+    let r = Req::read(req).await?;
+    let s = signed(sso, &r).await?;
+    Ok((r, s))
+}
+
+/// [`open`] for a form post: the session's CSRF token must be in the form (else 403).
+pub async fn open_form(sso: &Sso, req: Request) -> Result<(Req, Signed), Response> {
+    let (r, s) = open(sso, req).await?;
+    if !csrf_ok(&s, &r) {
+        return Err(forbidden_csrf());
+    }
+    Ok((r, s))
+}
+
 /// The form's CSRF token matches the session's (constant time).
 pub fn csrf_ok(s: &Signed, req: &Req) -> bool {
     req.field("csrf")

@@ -10,8 +10,9 @@
 //! deletes.
 
 use super::layout::{action_form, done_notice, escape, input, page, refusal, table};
-use super::{Req, Signed, audited, signed};
+use super::{Signed, audited};
 use crate::Sso;
+use crate::web::open;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -23,13 +24,6 @@ const HERE: &str = "/console/providers";
 
 pub fn routes() -> Router<Arc<Sso>> {
     Router::new().route(HERE, get(show))
-}
-
-/// The request and its live console session, or the answer to give instead.
-async fn open(sso: &Sso, req: Request) -> Result<(Req, Signed), Response> {
-    let r = Req::read(req).await?;
-    let s = signed(sso, &r).await?;
-    Ok((r, s))
 }
 
 /// `GET /console/providers`.

@@ -3,8 +3,8 @@
 //! through `/console/do`; a report stays current for four hours, as in AWS) and to download
 //! the CSV (`/console/report/download`, AWS's exact columns).
 
+use super::audited;
 use super::layout::{action_form, done_notice, escape, page, refusal, table};
-use super::{Req, audited, signed};
 use crate::Sso;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -34,12 +34,8 @@ pub fn routes() -> Router<Arc<Sso>> {
 }
 
 async fn show(State(sso): State<Arc<Sso>>, req: Request) -> Response {
-    let r = match Req::read(req).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    let s = match signed(&sso, &r).await {
-        Ok(s) => s,
+    let (r, s) = match super::open(&sso, req).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
     let iam = &sso.api.iam;
@@ -101,12 +97,8 @@ fn parse_rows(csv: &str) -> Vec<Vec<String>> {
 }
 
 async fn download(State(sso): State<Arc<Sso>>, req: Request) -> Response {
-    let r = match Req::read(req).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    let s = match signed(&sso, &r).await {
-        Ok(s) => s,
+    let (_, s) = match super::open(&sso, req).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
     let iam = &sso.api.iam;

@@ -8,7 +8,8 @@
 
 use super::act::{params, refused, xml_text};
 use super::layout::{action_form, done_notice, escape, input, page, refusal, table};
-use super::{Req, Signed, audited, csrf_ok, forbidden_csrf, signed};
+use super::users::keys::{NewKey, shown_once, unreadable};
+use super::{Signed, audited};
 use crate::Sso;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -36,12 +37,8 @@ fn own_user(p: &Principal) -> Option<String> {
 }
 
 async fn show(State(sso): State<Arc<Sso>>, req: Request) -> Response {
-    let r = match Req::read(req).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    let s = match signed(&sso, &r).await {
-        Ok(s) => s,
+    let (r, s) = match super::open(&sso, req).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
     if s.caller.sign_in.is_none() {
@@ -170,17 +167,10 @@ async fn keys_section(sso: &Sso, s: &Signed) -> String {
 /// `POST /console/security/mfa`: a new virtual device for the caller, then the page to
 /// scan it and enable it with two codes.
 async fn new_mfa(State(sso): State<Arc<Sso>>, req: Request) -> Response {
-    let r = match Req::read(req).await {
-        Ok(r) => r,
+    let (_, s) = match super::open_form(&sso, req).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
-    let s = match signed(&sso, &r).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    if !csrf_ok(&s, &r) {
-        return forbidden_csrf();
-    }
     let p = &s.caller.principal;
     let user = own_user(p);
     // A fresh name each time: an abandoned, never-enabled device does not block the next.
@@ -261,17 +251,10 @@ async fn new_mfa(State(sso): State<Arc<Sso>>, req: Request) -> Response {
 
 /// `POST /console/security/keys`: a new access key for the signed-in IAM user, shown once.
 async fn new_key(State(sso): State<Arc<Sso>>, req: Request) -> Response {
-    let r = match Req::read(req).await {
-        Ok(r) => r,
+    let (_, s) = match super::open_form(&sso, req).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
-    let s = match signed(&sso, &r).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
-    if !csrf_ok(&s, &r) {
-        return forbidden_csrf();
-    }
     let Some(user) = own_user(&s.caller.principal) else {
         return refused(
             &s,
@@ -289,32 +272,13 @@ async fn new_key(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     };
     match created {
         Ok(xml) => {
-            let id = xml_text(&xml, "AccessKeyId").unwrap_or_default();
-            let secret = xml_text(&xml, "SecretAccessKey").unwrap_or_default();
-            page(
-                &s,
-                HERE,
-                "Access key created",
-                &key_once(&user, &id, &secret),
-            )
+            let shown = match NewKey::from_result(xml) {
+                Some(k) => shown_once(&user, &k),
+                None => unreadable(),
+            };
+            let body = format!("{shown}<p><a href=\"{HERE}\">Done</a></p>");
+            page(&s, HERE, "Access key created", &body)
         }
         Err(e) => refused(&s, &e, HERE),
     }
-}
-
-/// A new key shown once, with AWS's two-column CSV as a download.
-pub fn key_once(user: &str, id: &str, secret: &str) -> String {
-    use base64::Engine;
-    let csv = format!("Access key ID,Secret access key\n{id},{secret}\n");
-    let data = base64::engine::general_purpose::STANDARD.encode(csv);
-    format!(
-        "<p class=\"warn\">This is the only time the secret access key is shown. Save it now.</p>\
-<dl><dt>Access key ID</dt><dd id=\"access-key-id\">{id}</dd>\
-<dt>Secret access key</dt><dd id=\"secret-access-key\">{secret}</dd></dl>\
-<p><a id=\"download-csv\" download=\"{user}_accessKeys.csv\" href=\"data:text/csv;base64,{data}\">Download .csv</a></p>\
-<p><a href=\"{HERE}\">Done</a></p>",
-        id = escape(id),
-        secret = escape(secret),
-        user = escape(user),
-    )
 }

@@ -10,8 +10,9 @@ mod view;
 
 use super::layout::{action_form, done_notice, enc, escape, input, link, page, policy_editor};
 use super::layout::{refusal, table};
-use super::{Req, Signed, audited, signed};
+use super::{Signed, audited};
 use crate::Sso;
+use crate::web::open;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -23,13 +24,6 @@ pub fn routes() -> Router<Arc<Sso>> {
     Router::new()
         .route("/console/policies", get(list))
         .route("/console/policies/view", get(view::show))
-}
-
-/// The request and its live console session, or the answer to give instead.
-async fn open(sso: &Sso, req: Request) -> Result<(Req, Signed), Response> {
-    let r = Req::read(req).await?;
-    let s = signed(sso, &r).await?;
-    Ok((r, s))
 }
 
 /// The console path of the managed policy `arn`.

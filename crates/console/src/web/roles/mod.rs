@@ -11,8 +11,9 @@ mod revoke;
 
 use super::layout::{action_form, done_notice, enc, escape, input, link, page, policy_editor};
 use super::layout::{refusal, table};
-use super::{Req, Signed, audited, signed};
+use super::{Signed, audited};
 use crate::Sso;
+use crate::web::open;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -24,13 +25,6 @@ pub fn routes() -> Router<Arc<Sso>> {
         .route("/console/roles", get(list))
         .route("/console/roles/{name}", get(detail::show))
         .route("/console/roles/{name}/revoke", post(revoke::run))
-}
-
-/// The request and its live console session, or the answer to give instead.
-async fn open(sso: &Sso, req: Request) -> Result<(Req, Signed), Response> {
-    let r = Req::read(req).await?;
-    let s = signed(sso, &r).await?;
-    Ok((r, s))
 }
 
 /// The console path of role `name`.

@@ -10,8 +10,9 @@
 mod results;
 
 use super::layout::{csrf_field, escape, page, refusal};
-use super::{Req, Signed, audited, csrf_ok, forbidden_csrf, signed};
+use super::{Req, Signed, audited, csrf_ok, forbidden_csrf};
 use crate::Sso;
+use crate::web::open;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -46,12 +47,6 @@ impl Input {
             context: r.field("ContextEntries").unwrap_or_default(),
         }
     }
-}
-
-async fn open(sso: &Sso, req: Request) -> Result<(Req, Signed), Response> {
-    let r = Req::read(req).await?;
-    let s = signed(sso, &r).await?;
-    Ok((r, s))
 }
 
 /// `GET /console/simulator`.

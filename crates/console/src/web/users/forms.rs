@@ -3,10 +3,9 @@
 //! users — read through the IAM service, so the caller's policies decide what is listed).
 
 use super::super::layout::escape;
-use super::super::{Req, Signed, audited, signed};
+use super::super::{Signed, audited};
 use crate::Sso;
-use axum::extract::Request;
-use axum::response::Response;
+pub use crate::web::open;
 use fedgate_aws_query::ApiError;
 use fedgate_iam::policies::managed::{ListPolicies, Scope, list_policies};
 use http::StatusCode;
@@ -21,13 +20,6 @@ pub const AWS_POLICIES: &[&str] = &[
 
 /// Largest page the option lists read.
 const MAX_OPTIONS: usize = 1000;
-
-/// The request and its live console session, or the answer to give instead.
-pub async fn open(sso: &Sso, req: Request) -> Result<(Req, Signed), Response> {
-    let r = Req::read(req).await?;
-    let s = signed(sso, &r).await?;
-    Ok((r, s))
-}
 
 /// The status of a page whose main read was refused: a denial is explained on an ordinary
 /// page (200); anything else keeps its own status (404 for a missing entity).
