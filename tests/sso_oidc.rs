@@ -182,23 +182,47 @@ async fn one_role_gives_working_credentials() {
     );
     assert!(role.ends_with("/web"));
 
-    // The same sign-in opened a console session for the role session.
+    // The page offers a one-use link that opens a console session for the role session;
+    // no console session exists until it is followed.
     assert!(
-        page.contains("href=\"/console/home\">Open the console"),
-        "{page}"
+        !headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("fedgate_console=")),
+        "no console session before the link is followed"
     );
-    let console = headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find(|c| c.starts_with("fedgate_console="))
-        .expect("a console session cookie");
-    let console = console.split(';').next().unwrap().to_owned();
+    let link = page
+        .split("id=\"open-console\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("an Open the console link")
+        .replace("&amp;", "&");
+    assert!(
+        link.starts_with("/federation?Action=login&SigninToken="),
+        "{link}"
+    );
+    let r = s.get(&format!("{}{link}", s.h.url), None).await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(header(&r, "location"), "/console/home");
+    let console = header(&r, "set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(console.starts_with("fedgate_console="), "{console}");
+    let again = s.get(&format!("{}{link}", s.h.url), None).await;
+    assert_eq!(again.status(), 400, "the link is single use");
     let home = s
         .get(&format!("{}/console/home", s.h.url), Some(&console))
         .await;
     assert_eq!(home.status(), 200);
     let home = home.text().await.unwrap();
+    assert!(
+        s.h.audit_lines()
+            .iter()
+            .any(|l| l.contains("\"ConsoleLogin\"") && l.contains("\"AssumedRole\"")),
+        "a ConsoleLogin event"
+    );
     assert!(home.contains("web/ana@example.com"), "{home}");
 
     // Audited like AssumeRoleWithWebIdentity: the person, never the secret or token.

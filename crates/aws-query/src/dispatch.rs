@@ -461,6 +461,9 @@ pub struct ConsoleCaller {
     pub sign_in: Option<fedgate_iam::authz::ConsoleSignIn>,
     pub peer: Option<std::net::IpAddr>,
     pub user_agent: Option<String>,
+    /// `aws:RequestedRegion`: the gateway's region, as the AWS console's IAM calls carry
+    /// theirs.
+    pub region: String,
 }
 
 impl ConsoleCaller {
@@ -469,7 +472,7 @@ impl ConsoleCaller {
         RequestContext {
             source_ip: self.peer,
             secure_transport: api.config.secure_transport,
-            region: String::new(),
+            region: self.region.clone(),
             session: self.session.clone(),
             console: self.sign_in,
         }

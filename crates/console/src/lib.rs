@@ -52,6 +52,8 @@ pub struct Sso {
     /// An argon2id hash of a random password, checked when the signing-in user does not
     /// exist so that timing does not tell.
     dummy_hash: std::sync::OnceLock<String>,
+    /// Password checks (argon2id) allowed to run at once.
+    argon2_permits: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for Sso {
@@ -80,6 +82,7 @@ impl Sso {
             idp,
             console: settings.console,
             dummy_hash: std::sync::OnceLock::new(),
+            argon2_permits: tokio::sync::Semaphore::new(4),
         })
     }
 

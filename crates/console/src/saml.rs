@@ -336,12 +336,7 @@ async fn mint(
     match assume_role_as_asserted(&sso.api.iam, &ctx(sso, c), asserted, role_arn, asked).await {
         Ok(out) => {
             audit(sso, c, Ok((&req, &out)));
-            let mut cookies = cookies.to_vec();
-            if let Some(cookie) =
-                crate::web::federation::after_sso(sso, &out.credentials, "saml").await
-            {
-                cookies.push(cookie);
-            }
+            let console = crate::web::federation::after_sso(sso, &out.credentials, "saml").await;
             page::html(
                 StatusCode::OK,
                 "Temporary credentials",
@@ -351,8 +346,9 @@ async fn mint(
                     &out.subject,
                     &sso.public_url,
                     &sso.region,
+                    console.as_deref(),
                 ),
-                &cookies,
+                cookies,
             )
         }
         Err(e) => refuse(sso, c, ApiError::from(e), cookies),

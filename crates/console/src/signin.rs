@@ -218,12 +218,8 @@ impl Flow<'_> {
                     Some(&out.identity),
                     Outcome::Issued(&req, &out),
                 );
-                let mut cookies = self.cookies.clone();
-                if let Some(c) =
-                    crate::web::federation::after_sso(sso, &out.credentials, &self.base()).await
-                {
-                    cookies.push(c);
-                }
+                let console =
+                    crate::web::federation::after_sso(sso, &out.credentials, &self.base()).await;
                 page::html(
                     StatusCode::OK,
                     "Temporary credentials",
@@ -233,8 +229,9 @@ impl Flow<'_> {
                         &out.identity.subject,
                         &sso.public_url,
                         &sso.region,
+                        console.as_deref(),
                     ),
-                    &cookies,
+                    &self.cookies,
                 )
             }
             Err(e) => {

@@ -33,7 +33,17 @@ pub fn credentials(
     who: &str,
     public_url: &str,
     region: &str,
+    console_link: Option<&str>,
 ) -> String {
+    let console = console_link
+        .map(|l| {
+            format!(
+                "<p><a id=\"open-console\" href=\"{}\">Open the console</a> as this role session \
+(it ends when these credentials expire), or use the credentials below.</p>\n",
+                escape(l)
+            )
+        })
+        .unwrap_or_default();
     let id = escape(c.access_key_id.as_str());
     let secret = escape(c.secret_access_key.expose());
     let token = escape(c.session_token.expose());
@@ -43,8 +53,7 @@ pub fn credentials(
     format!(
         "<p>Signed in as <strong>{who}</strong>, role session <strong>{arn}</strong>. \
 These credentials expire at {exp}; keep them secret.</p>\n\
-<p><a id=\"open-console\" href=\"/console/home\">Open the console</a> as this role session \
-(it ends when these credentials expire), or use the credentials below.</p>\n\
+{console}\
 <dl>\n<dt>AccessKeyId</dt><dd>{id}</dd>\n<dt>SecretAccessKey</dt><dd>{secret}</dd>\n\
 <dt>SessionToken</dt><dd>{token}</dd>\n<dt>Expiration</dt><dd>{exp}</dd>\n</dl>\n\
 <h2>AWS CLI profile</h2>\n<p>In <code>~/.aws/credentials</code>:</p>\n\

@@ -422,6 +422,18 @@ pub async fn change_root_password(
     };
     validate_password_shape(old_password, "oldPassword")?;
     validate_password_shape(new_password, "newPassword")?;
+    let acct = iam
+        .store
+        .get_account(account)
+        .await?
+        .ok_or_else(|| IamError::NoSuchEntity("The account does not exist.".into()))?;
+    let current = acct.root_password_hash.clone().unwrap_or_default();
+    if current.is_empty() || !password::verify(old_password, &current) {
+        return Err(IamError::InvalidUserType(
+            "The old password is incorrect.".into(),
+        ));
+    }
+    // Checked after the old password, so a refusal here tells only someone who knows it.
     let p = new_password.expose();
     let classes = [
         p.chars().any(|c| c.is_ascii_uppercase()),
@@ -435,17 +447,6 @@ pub async fn change_root_password(
     if p.chars().count() < 8 || classes < 3 {
         return Err(IamError::PasswordPolicyViolation(
             "The root password must be at least 8 characters and mix at least three of upper case letters, lower case letters, numbers and symbols.".into(),
-        ));
-    }
-    let acct = iam
-        .store
-        .get_account(account)
-        .await?
-        .ok_or_else(|| IamError::NoSuchEntity("The account does not exist.".into()))?;
-    let current = acct.root_password_hash.clone().unwrap_or_default();
-    if current.is_empty() || !password::verify(old_password, &current) {
-        return Err(IamError::InvalidUserType(
-            "The old password is incorrect.".into(),
         ));
     }
     let hash = password::hash(iam.rng.as_ref(), new_password)?;

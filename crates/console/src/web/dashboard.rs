@@ -62,23 +62,18 @@ pub async fn home(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     page(&s, "/console/home", "Dashboard", &body)
 }
 
+/// The alias's sign-in link, when the caller may see the alias (ListAccountAliases).
 async fn alias_hint(sso: &Sso, s: &Signed) -> String {
-    match sso
-        .api
-        .iam
-        .store
-        .get_account(s.caller.principal.account())
-        .await
-    {
-        Ok(Some(a)) => match a.alias {
-            Some(al) => format!(
-                " (or <a href=\"{u}/{a}/console\">{u}/{a}/console</a>)",
-                u = escape(&sso.public_url),
-                a = escape(&al)
-            ),
-            None => String::new(),
-        },
-        _ => String::new(),
+    let ctx = s.caller.ctx(&sso.api);
+    let aliases =
+        fedgate_iam::account::list_account_aliases(&sso.api.iam, &s.caller.principal, &ctx).await;
+    match aliases.ok().and_then(|a| a.into_iter().next()) {
+        Some(al) => format!(
+            " (or <a href=\"{u}/{a}/console\">{u}/{a}/console</a>)",
+            u = escape(&sso.public_url),
+            a = escape(&al)
+        ),
+        None => String::new(),
     }
 }
 

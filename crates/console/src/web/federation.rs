@@ -35,6 +35,10 @@ struct SigninToken {
     expires_at_ms: i64,
     /// The console session's length asked with SessionDuration, ms.
     duration_ms: Option<i64>,
+    /// Where the credentials came from (`federation`, or the SSO route), for the session
+    /// and its `ConsoleLogin` event.
+    #[serde(default)]
+    via: String,
 }
 
 /// The `Session` parameter of `getSigninToken`: temporary credentials as JSON.
@@ -89,7 +93,7 @@ pub async fn handle(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     if let Some(resp) = crate::routes::throttled(&sso, &r.caller) {
         return resp;
     }
-    match r.query_field("Action").as_deref() {
+    match r.field("Action").as_deref() {
         Some("getSigninToken") => get_signin_token(&sso, &r).await,
         Some("login") => login(&sso, &r).await,
         Some("logout") => {
@@ -104,13 +108,15 @@ pub async fn handle(State(sso): State<Arc<Sso>>, req: Request) -> Response {
 
 async fn get_signin_token(sso: &Sso, r: &Req) -> Response {
     let iam = &sso.api.iam;
-    let Some(raw) = r.query_field("Session") else {
+    // From the query string as AWS documents it, or from a POST body, which keeps the
+    // credentials out of proxies' access logs.
+    let Some(raw) = r.field("Session") else {
         return bad("Session is required.");
     };
     let Some(s) = parse_session(&raw) else {
         return bad("Session must be a JSON object with sessionId, sessionKey and sessionToken.");
     };
-    let duration_ms = match r.query_field("SessionDuration") {
+    let duration_ms = match r.field("SessionDuration") {
         None => None,
         Some(d) => match d.parse::<i64>() {
             Ok(n) if (900..=43_200).contains(&n) => Some(n * 1000),
@@ -148,25 +154,32 @@ async fn get_signin_token(sso: &Sso, r: &Req) -> Response {
             return bad("Console sign-in needs credentials from AssumeRole or GetFederationToken.");
         }
     }
-    let token = random_token(iam.rng.as_ref());
     let record = SigninToken {
         key_id: id.to_string(),
         expires_at_ms: resolved.session.expires_at_ms,
         duration_ms,
+        via: "federation".into(),
     };
-    let now = iam.clock.now_millis();
-    if flow::put(&iam.store, &token_key(&token), &record, now + TOKEN_TTL_MS)
-        .await
-        .is_err()
-    {
-        return super::unavailable();
+    match issue(sso, &record).await {
+        Some(token) => answer(StatusCode::OK, &serde_json::json!({ "SigninToken": token })),
+        None => super::unavailable(),
     }
-    answer(StatusCode::OK, &serde_json::json!({ "SigninToken": token }))
+}
+
+/// Stores a one-use sign-in token for `record` (15 minutes) and returns it.
+async fn issue(sso: &Sso, record: &SigninToken) -> Option<String> {
+    let iam = &sso.api.iam;
+    let token = random_token(iam.rng.as_ref());
+    let now = iam.clock.now_millis();
+    flow::put(&iam.store, &token_key(&token), record, now + TOKEN_TTL_MS)
+        .await
+        .ok()?;
+    Some(token)
 }
 
 async fn login(sso: &Sso, r: &Req) -> Response {
     let iam = &sso.api.iam;
-    let Some(token) = r.query_field("SigninToken").filter(|t| t.len() <= 256) else {
+    let Some(token) = r.field("SigninToken").filter(|t| t.len() <= 256) else {
         return bad("SigninToken is required.");
     };
     let record: SigninToken = match flow::take(&iam.store, &token_key(&token)).await {
@@ -191,18 +204,24 @@ async fn login(sso: &Sso, r: &Req) -> Response {
     let ends = record.duration_ms.map_or(record.expires_at_ms, |d| {
         (now + d).min(record.expires_at_ms)
     });
+    let via = if record.via.is_empty() {
+        "federation"
+    } else {
+        record.via.as_str()
+    };
+    login_event(sso, r, &resolved.principal, via);
     match start(
         sso,
         resolved.principal,
         &record.key_id,
         record.expires_at_ms,
         ends,
-        "federation",
+        via,
     )
     .await
     {
         Ok(cookie) => {
-            let dest = destination(sso, r.query_field("Destination").as_deref());
+            let dest = destination(sso, r.field("Destination").as_deref());
             redirect(&dest, &[cookie])
         }
         Err(resp) => resp,
@@ -247,6 +266,7 @@ pub async fn start(
         sts_key: Some((key_id.to_owned(), expires_at_ms)),
         must_change_password: false,
         via: via.to_owned(),
+        credential: String::new(),
     };
     let value = session::create(&iam.store, iam.rng.as_ref(), record, limits)
         .await
@@ -260,26 +280,60 @@ fn destination(sso: &Sso, d: Option<&str>) -> String {
     super::act::safe_next(path)
 }
 
-/// A console session for credentials just minted by a browser sign-in (SSO): its
-/// `Set-Cookie` value, or `None` when the session could not be read back or stored (the
-/// credentials page still works without it).
+/// For credentials just minted by a browser sign-in (SSO): a one-use link that opens a
+/// console session for them (`/federation?Action=login&SigninToken=…`), or `None` when the
+/// token could not be stored (the credentials page still works without it). The session
+/// starts only when the person follows the link from the credentials page, never by itself.
 pub async fn after_sso(
     sso: &Sso,
     creds: &fedgate_sts::issue::Credentials,
     via: &str,
 ) -> Option<String> {
+    let record = SigninToken {
+        key_id: creds.access_key_id.to_string(),
+        expires_at_ms: creds.expires_at_ms,
+        duration_ms: None,
+        via: via.trim_start_matches('/').to_owned(),
+    };
+    let token = issue(sso, &record).await?;
+    Some(format!(
+        "/federation?Action=login&SigninToken={}",
+        super::layout::enc(&token)
+    ))
+}
+
+/// CloudTrail's `ConsoleLogin` event of a federated console sign-in.
+fn login_event(sso: &Sso, r: &Req, p: &Principal, via: &str) {
     let iam = &sso.api.iam;
-    let r = fedgate_sts::resolve::load_session(iam, &creds.access_key_id, creds.expires_at_ms)
-        .await
-        .ok()?;
-    start(
-        sso,
-        r.principal,
-        creds.access_key_id.as_str(),
-        creds.expires_at_ms,
-        creds.expires_at_ms,
-        via,
-    )
-    .await
-    .ok()
+    let mut ev = fedgate_core::audit::AuditEvent::new(
+        fedgate_core::clock::iso8601(iam.clock.now()),
+        "signin.amazonaws.com",
+        "ConsoleLogin",
+    );
+    ev.event_type = "AwsConsoleSignIn";
+    let rid = sso.api.request_ids.next();
+    ev.request_id = rid.clone();
+    ev.event_id = rid;
+    ev.source_ip_address = r.caller.peer.map(|p| p.to_string()).unwrap_or_default();
+    ev.user_agent = r.caller.user_agent.clone();
+    ev.recipient_account_id = Some(p.account().to_string());
+    let kind = match p {
+        Principal::FederatedUser { .. } => "FederatedUser",
+        _ => "AssumedRole",
+    };
+    ev.user_identity = serde_json::json!({
+        "type": kind,
+        "principalId": p.user_id(),
+        "arn": p.arn().to_string(),
+        "accountId": p.account().to_string(),
+        "accessKeyId": p.access_key_id().map(|k| k.to_string()),
+    });
+    ev.response_elements = serde_json::json!({ "ConsoleLogin": "Success" });
+    ev.additional_event_data = Some(serde_json::json!({
+        "LoginTo": format!("{}/console/home", sso.public_url),
+        "MobileVersion": "No",
+        "MFAUsed": "No",
+        "signIn": via,
+    }));
+    sso.api.audit.emit(&ev);
 }

@@ -64,7 +64,10 @@ pub fn router(sso: Arc<Sso>) -> Router {
         .route("/console/validate-policy", post(act::validate_policy))
         .route("/console/static/console.js", get(script))
         .route("/console/home", get(dashboard::home))
-        .route("/federation", get(federation::handle))
+        .route(
+            "/federation",
+            get(federation::handle).post(federation::handle),
+        )
         .merge(users::routes())
         .merge(groups::routes())
         .merge(roles::routes())
@@ -172,7 +175,7 @@ pub async fn signed_any(sso: &Sso, req: &Req, password_page: bool) -> Result<Sig
         let _ = session::end(&iam.store, &cookie).await;
         Err(to_sign_in())
     };
-    let Some(principal) = record.principal() else {
+    let Some(mut principal) = record.principal() else {
         return ended().await;
     };
     let mut sts_session = None;
@@ -194,14 +197,40 @@ pub async fn signed_any(sso: &Sso, req: &Req, password_page: bool) -> Result<Sig
             ) => return ended().await,
             Err(_) => return Err(unavailable()),
         }
-    } else if let Principal::User {
-        account, user_id, ..
-    } = &principal
-    {
-        match iam.store.get_user(account, user_id).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return ended().await,
-            Err(_) => return Err(unavailable()),
+    } else {
+        // A password session lives while its password does: a reset, a change made elsewhere
+        // or a deleted login profile ends it. The principal is rebuilt from the current
+        // record, so a renamed user acts under its new name.
+        let current = match &principal {
+            Principal::User {
+                account, user_id, ..
+            } => match iam.store.get_user(account, user_id).await {
+                Ok(Some(u)) => {
+                    let hash = u.login_profile.as_ref().map(|p| p.password_hash.clone());
+                    principal = Principal::User {
+                        partition: principal.partition().to_owned(),
+                        account: u.account_id.clone(),
+                        user_id: u.user_id.clone(),
+                        name: u.name.clone(),
+                        path: u.path.clone(),
+                        access_key_id: None,
+                    };
+                    hash
+                }
+                Ok(None) => None,
+                Err(_) => return Err(unavailable()),
+            },
+            Principal::Root { account, .. } => match iam.store.get_account(account).await {
+                Ok(a) => a.and_then(|a| a.root_password_hash),
+                Err(_) => return Err(unavailable()),
+            },
+            _ => None,
+        };
+        let same = current.is_some_and(|h| {
+            crate::routes::ct_eq(&signin::credential_fingerprint(&h), &record.credential)
+        });
+        if !same {
+            return ended().await;
         }
     }
     if record.must_change_password && !password_page {
@@ -219,6 +248,7 @@ pub async fn signed_any(sso: &Sso, req: &Req, password_page: bool) -> Result<Sig
             sign_in,
             peer: req.caller.peer,
             user_agent: req.caller.user_agent.clone(),
+            region: sso.region.clone(),
         },
         record,
     })

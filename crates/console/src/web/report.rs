@@ -77,23 +77,20 @@ async fn show(State(sso): State<Arc<Sso>>, req: Request) -> Response {
 
 /// The shown columns of every row, escaped.
 fn parse_rows(csv: &str) -> Vec<Vec<String>> {
-    let mut lines = csv.lines();
-    let Some(head) = lines.next() else {
+    let mut rows = fedgate_iam::credential_report::parse_csv(csv).into_iter();
+    let Some(head) = rows.next() else {
         return vec![];
     };
-    let cols: Vec<&str> = head.split(',').collect();
     let idx: Vec<Option<usize>> = SHOWN
         .iter()
-        .map(|c| cols.iter().position(|h| h == c))
+        .map(|c| head.iter().position(|h| h == c))
         .collect();
-    lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            idx.iter()
-                .map(|i| escape(i.and_then(|i| cells.get(i).copied()).unwrap_or("")))
-                .collect()
-        })
-        .collect()
+    rows.map(|cells| {
+        idx.iter()
+            .map(|i| escape(i.and_then(|i| cells.get(i)).map_or("", String::as_str)))
+            .collect()
+    })
+    .collect()
 }
 
 async fn download(State(sso): State<Arc<Sso>>, req: Request) -> Response {

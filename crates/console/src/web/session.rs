@@ -47,6 +47,10 @@ pub struct ConsoleSession {
     /// How the person signed in: `password`, or the SSO route (`sso/oidc/corp`).
     #[serde(default)]
     pub via: String,
+    /// For a password sign-in, the fingerprint of the password hash it was opened with
+    /// (`signin::credential_fingerprint`): when the password changes, the session ends.
+    #[serde(default)]
+    pub credential: String,
 }
 
 impl ConsoleSession {
@@ -138,21 +142,6 @@ pub async fn load(
         }
     }
     Ok(Some(s))
-}
-
-/// Rewrites a session (after a password change lifts `must_change_password`).
-pub async fn replace(
-    store: &Store,
-    cookie_value: &str,
-    s: &ConsoleSession,
-    limits: Limits,
-) -> Result<(), StoreError> {
-    let bytes = serde_json::to_vec(s).map_err(StoreError::corrupt)?;
-    let k = key(cookie_value);
-    store
-        .backend()
-        .commit(Txn::new().put_expiring(&k, bytes, expiry(s, limits)))
-        .await
 }
 
 /// Ends the session named by `cookie_value`.

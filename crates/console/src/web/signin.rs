@@ -134,6 +134,24 @@ struct Verified {
     must_change_password: bool,
     /// The user name in the lock key and audit (`root` for root).
     name: String,
+    /// When the MFA step runs out (Unix ms); retries keep it.
+    #[serde(default)]
+    deadline_ms: i64,
+    /// [`credential_fingerprint`] of the password that was accepted.
+    #[serde(default)]
+    credential: String,
+}
+
+/// What AWS's `ConsoleLogin` events say for a user name that does not exist.
+const HIDDEN: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
+/// A digest of the password hash a session was opened with: a session whose principal's
+/// password changed since (reset, changed elsewhere, login profile deleted) is ended.
+pub fn credential_fingerprint(password_hash: &str) -> String {
+    hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        password_hash.as_bytes(),
+    ))
 }
 
 /// `POST /console/signin`.
@@ -142,7 +160,13 @@ pub async fn submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let account_field = r.field("account").unwrap_or_default().trim().to_owned();
+    // Longer values name no account or user: they are neither looked up, stored, logged nor
+    // shown back.
+    let account_field: String = r
+        .field("account")
+        .map(|a| a.trim().to_owned())
+        .filter(|a| a.len() <= 63)
+        .unwrap_or_default();
     let presign_ok = match (read_cookie(&r.headers, PRESIGN_COOKIE), r.field("presign")) {
         (Some(c), Some(f)) => crate::routes::ct_eq(&c, &f),
         _ => false,
@@ -160,7 +184,11 @@ pub async fn submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     }
     let iam = &sso.api.iam;
     let root = r.field("kind").as_deref() == Some("root");
-    let user_name = r.field("username").unwrap_or_default().trim().to_owned();
+    let user_name: String = r
+        .field("username")
+        .map(|u| u.trim().to_owned())
+        .filter(|u| u.len() <= 64)
+        .unwrap_or_default();
     let password = Secret::new(r.field("password").unwrap_or_default());
     let account = match resolve_account(&sso, &account_field).await {
         Ok(a) => a,
@@ -176,14 +204,18 @@ pub async fn submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         .map_or_else(|| account_field.clone(), |a| a.id.to_string());
     let lock_key = lockout::key(&account_str, &name);
     let now = iam.clock.now_millis();
-    match lockout::locked_until(&iam.store, &lock_key, now).await {
-        Ok(Some(until)) => {
+    let known = account.is_some();
+    let audit_account = if known { account_str.as_str() } else { HIDDEN };
+    match lockout::reserve(&iam.store, &lock_key, now, &sso.console).await {
+        Ok(()) => {}
+        Err(lockout::Refused::Locked(until)) => {
+            let who = if root { "root" } else { HIDDEN };
             login_event(
                 &sso,
                 &r,
-                &account_str,
+                audit_account,
                 None,
-                &name,
+                who,
                 Err("Account locked"),
                 false,
             );
@@ -194,8 +226,7 @@ pub async fn submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
                 StatusCode::FORBIDDEN,
             );
         }
-        Ok(None) => {}
-        Err(_) => return super::unavailable(),
+        Err(lockout::Refused::Unavailable) => return super::unavailable(),
     }
     let found = match account {
         Some(acct) => match find(&sso, &acct, root, &user_name).await {
@@ -206,10 +237,16 @@ pub async fn submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     };
     let hash = found.as_ref().map(|(_, h)| h.clone());
     let matched = check_password(&sso, password, hash).await;
+    let who = match (&found, root) {
+        (_, true) => "root".to_owned(),
+        (Some((v, _)), false) => v.name.clone(),
+        (None, false) => HIDDEN.to_owned(),
+    };
     let Some((mut v, _)) = found.filter(|_| matched) else {
-        return failure(&sso, &r, &account_field, &account_str, &lock_key, &name).await;
+        return failure(&sso, &r, &account_field, audit_account, &lock_key, &who).await;
     };
     v.lock_key = lock_key;
+    v.deadline_ms = now + MFA_TTL_MS;
     if v.serials.is_empty() {
         return finish(&sso, &r, v, None).await;
     }
@@ -289,6 +326,8 @@ async fn find(
                 serials: acct.root_mfa_devices.clone(),
                 must_change_password: false,
                 name: "root".into(),
+                deadline_ms: 0,
+                credential: credential_fingerprint(&hash),
             },
             hash,
         )));
@@ -324,6 +363,8 @@ async fn find(
             serials: user.mfa_devices.clone(),
             must_change_password: profile.password_reset_required || expired,
             name: user.name.clone(),
+            deadline_ms: 0,
+            credential: credential_fingerprint(&profile.password_hash),
         },
         profile.password_hash,
     )))
@@ -333,6 +374,11 @@ async fn find(
 async fn check_password(sso: &Sso, password: Secret, hash: Option<String>) -> bool {
     let real = hash.is_some();
     let hash = hash.unwrap_or_else(|| sso.dummy_hash().to_owned());
+    // argon2id takes tens of milliseconds of a core and much memory: a bounded number run
+    // at once, whatever the number of sign-ins in flight.
+    let Ok(_permit) = sso.argon2_permits.acquire().await else {
+        return false;
+    };
     let ok = tokio::task::spawn_blocking(move || fedgate_iam::password::verify(&password, &hash))
         .await
         .unwrap_or(false);
@@ -349,7 +395,6 @@ async fn failure(
 ) -> Response {
     let iam = &sso.api.iam;
     let now = iam.clock.now_millis();
-    let locked = lockout::failed(&iam.store, lock_key, now, &sso.console).await;
     login_event(
         sso,
         r,
@@ -359,9 +404,9 @@ async fn failure(
         Err("Failed authentication"),
         false,
     );
-    let msg = match locked {
-        Ok(Some(until)) => locked_message(until, now),
-        _ => INCORRECT.to_owned(),
+    let msg = match lockout::locked_until(&iam.store, lock_key, now).await {
+        Some(until) => locked_message(until, now),
+        None => INCORRECT.to_owned(),
     };
     form(sso, account_field, Some(&msg), StatusCode::UNAUTHORIZED)
 }
@@ -430,12 +475,16 @@ pub async fn mfa_submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         Err(_) => return super::unavailable(),
     };
     let now = iam.clock.now_millis();
-    if let Ok(Some(until)) = lockout::locked_until(&iam.store, &v.lock_key, now).await {
-        return crate::page::error(
-            StatusCode::FORBIDDEN,
-            "Sign-in locked",
-            &locked_message(until, now),
-        );
+    match lockout::reserve(&iam.store, &v.lock_key, now, &sso.console).await {
+        Ok(()) => {}
+        Err(lockout::Refused::Locked(until)) => {
+            return crate::page::error(
+                StatusCode::FORBIDDEN,
+                "Sign-in locked",
+                &locked_message(until, now),
+            );
+        }
+        Err(lockout::Refused::Unavailable) => return super::unavailable(),
     }
     let code = r.field("code").unwrap_or_default();
     let Ok(account) = AccountId::parse(&v.account) else {
@@ -461,7 +510,6 @@ pub async fn mfa_submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     if ok {
         return finish(&sso, &r, v, Some(now)).await;
     }
-    let locked = lockout::failed(&iam.store, &v.lock_key, now, &sso.console).await;
     login_event(
         &sso,
         &r,
@@ -471,7 +519,7 @@ pub async fn mfa_submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         Err("Failed authentication"),
         true,
     );
-    if let Ok(Some(until)) = locked {
+    if let Some(until) = lockout::locked_until(&iam.store, &v.lock_key, now).await {
         return crate::page::error(
             StatusCode::FORBIDDEN,
             "Sign-in locked",
@@ -479,8 +527,15 @@ pub async fn mfa_submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         );
     }
     // Another try on a fresh one-use token, within the first one's time.
+    if v.deadline_ms <= now {
+        return crate::page::error(
+            StatusCode::BAD_REQUEST,
+            "Sign-in expired",
+            "This sign-in expired. Sign in again.",
+        );
+    }
     let fresh = random_token(iam.rng.as_ref());
-    if flow::put(&iam.store, &mfa_key(&fresh), &v, now + MFA_TTL_MS)
+    if flow::put(&iam.store, &mfa_key(&fresh), &v, v.deadline_ms)
         .await
         .is_err()
     {
@@ -495,7 +550,7 @@ pub async fn mfa_submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         MFA_COOKIE,
         &fresh,
         "/console",
-        MFA_TTL_MS / 1000,
+        ((v.deadline_ms - now) / 1000).max(1),
         sso.secure(),
     )) {
         resp.headers_mut().append(http::header::SET_COOKIE, h);
@@ -520,6 +575,7 @@ async fn finish(sso: &Sso, r: &Req, v: Verified, mfa_at_ms: Option<i64>) -> Resp
         sts_key: None,
         must_change_password: v.must_change_password,
         via: "password".into(),
+        credential: v.credential.clone(),
     };
     let value = match session::create(&iam.store, iam.rng.as_ref(), record, limits).await {
         Ok(v) => v,
@@ -647,7 +703,7 @@ pub async fn password_submit(State(sso): State<Arc<Sso>>, req: Request) -> Respo
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let mut s = match signed_any(&sso, &r, true).await {
+    let s = match signed_any(&sso, &r, true).await {
         Ok(s) => s,
         Err(resp) => return resp,
     };
@@ -662,26 +718,37 @@ pub async fn password_submit(State(sso): State<Arc<Sso>>, req: Request) -> Respo
     }
     let iam = &sso.api.iam;
     let p = s.caller.principal.clone();
+    // Guessing the current password from a stolen session counts towards the lockout like
+    // guessing it at sign-in; a locked name's session ends.
+    let lock_name = match &p {
+        Principal::User { name, .. } => format!("user:{}", name.to_lowercase()),
+        _ => "root".to_owned(),
+    };
+    let lock_key = lockout::key(p.account().as_str(), &lock_name);
+    let now = iam.clock.now_millis();
+    match lockout::reserve(&iam.store, &lock_key, now, &sso.console).await {
+        Ok(()) => {}
+        Err(lockout::Refused::Locked(until)) => {
+            let _ = session::end(&iam.store, &s.cookie).await;
+            let mut resp = crate::page::error(
+                StatusCode::FORBIDDEN,
+                "Sign-in locked",
+                &locked_message(until, now),
+            );
+            if let Ok(h) = http::HeaderValue::from_str(&sso.session_cookie("", 0)) {
+                resp.headers_mut().append(http::header::SET_COOKIE, h);
+            }
+            return resp;
+        }
+        Err(lockout::Refused::Unavailable) => return super::unavailable(),
+    }
     let result = match &p {
         Principal::Root { .. } => {
             let r2 = fedgate_iam::login_profiles::change_root_password(iam, &p, &old, &new)
                 .await
                 .map_err(fedgate_aws_query::ApiError::from);
             if r2.is_ok() {
-                let mut ev = AuditEvent::new(
-                    iso8601(iam.clock.now()),
-                    "signin.amazonaws.com",
-                    "PasswordUpdated",
-                );
-                ev.event_type = "AwsConsoleSignIn";
-                ev.source_ip_address = r.caller.peer.map(|p| p.to_string()).unwrap_or_default();
-                ev.user_agent = r.caller.user_agent.clone();
-                ev.recipient_account_id = Some(p.account().to_string());
-                ev.user_identity = serde_json::json!({
-                    "type": "Root", "arn": p.arn().to_string(), "accountId": p.account().to_string(),
-                });
-                ev.response_elements = serde_json::json!({"PasswordUpdated": "Success"});
-                sso.api.audit.emit(&ev);
+                password_updated_event(&sso, &r, &p);
             }
             r2
         }
@@ -699,21 +766,79 @@ pub async fn password_submit(State(sso): State<Arc<Sso>>, req: Request) -> Respo
     };
     match result {
         Ok(()) => {
-            s.record.must_change_password = false;
-            if session::replace(&iam.store, &s.cookie, &s.record, sso.limits())
-                .await
-                .is_err()
-            {
-                return super::unavailable();
-            }
-            redirect("/console/home?done=ChangePassword", &[])
+            let _ = lockout::succeeded(&iam.store, &lock_key).await;
+            rotate(&sso, s).await
         }
-        Err(e) => password_form(
-            &s,
-            Some(super::layout::refusal(&e)),
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(e) => {
+            // The new password broke the rules: the old one was right (it is checked first).
+            if e.code == "PasswordPolicyViolation" {
+                let _ = lockout::succeeded(&iam.store, &lock_key).await;
+            }
+            password_form(
+                &s,
+                Some(super::layout::refusal(&e)),
+                StatusCode::BAD_REQUEST,
+            )
+        }
     }
+}
+
+/// CloudTrail's event for a root password change in the console.
+fn password_updated_event(sso: &Sso, r: &Req, p: &Principal) {
+    let iam = &sso.api.iam;
+    let mut ev = AuditEvent::new(
+        iso8601(iam.clock.now()),
+        "signin.amazonaws.com",
+        "PasswordUpdated",
+    );
+    ev.event_type = "AwsConsoleSignIn";
+    ev.source_ip_address = r.caller.peer.map(|p| p.to_string()).unwrap_or_default();
+    ev.user_agent = r.caller.user_agent.clone();
+    ev.recipient_account_id = Some(p.account().to_string());
+    ev.user_identity = serde_json::json!({
+        "type": "Root", "arn": p.arn().to_string(), "accountId": p.account().to_string(),
+    });
+    ev.response_elements = serde_json::json!({"PasswordUpdated": "Success"});
+    sso.api.audit.emit(&ev);
+}
+
+/// After a password change: a new session (new cookie and CSRF token, the new password's
+/// fingerprint) replaces this one; every other session of the old password ends by itself.
+async fn rotate(sso: &Sso, s: Signed) -> Response {
+    let iam = &sso.api.iam;
+    let hash = match &s.caller.principal {
+        Principal::User {
+            account, user_id, ..
+        } => iam
+            .store
+            .get_user(account, user_id)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|u| u.login_profile.map(|p| p.password_hash)),
+        Principal::Root { account, .. } => iam
+            .store
+            .get_account(account)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|a| a.root_password_hash),
+        _ => None,
+    };
+    let mut record = s.record.clone();
+    record.must_change_password = false;
+    record.credential = hash.map(|h| credential_fingerprint(&h)).unwrap_or_default();
+    let limits = sso.limits();
+    let value = match session::create(&iam.store, iam.rng.as_ref(), record, limits).await {
+        Ok(v) => v,
+        Err(_) => return super::unavailable(),
+    };
+    let _ = session::end(&iam.store, &s.cookie).await;
+    let remaining = (s.record.ends_at_ms - iam.clock.now_millis()) / 1000;
+    redirect(
+        "/console/home?done=ChangePassword",
+        &[sso.session_cookie(&value, remaining.max(1))],
+    )
 }
 
 /// `POST /console/signout`: ends the session and clears its cookie.

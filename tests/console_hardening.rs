@@ -1,0 +1,300 @@
+//! The console's defences against the attacks a security review raised: concurrent guessing
+//! against the lockout, sessions outliving a password reset, oversized sign-in input reaching
+//! the store and the audit log, renamed users, and guessing the current password from a
+//! signed-in session. PCI DSS 8.3.4 (lockout), OWASP ASVS V3.3 (session termination after a
+//! password change) and CloudTrail's ConsoleLogin documentation (user names of failed
+//! sign-ins are hidden) are the references.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+#[path = "common/console.rs"]
+mod console;
+
+use console::Browser;
+
+const ACCT: &str = "123456789012";
+
+async fn console_user(h: &common::Harness, name: &str, pw: &str) {
+    let iam = h.admin_iam();
+    iam.create_user().user_name(name).send().await.unwrap();
+    iam.create_login_profile()
+        .user_name(name)
+        .password(pw)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_guesses_gets_no_more_checks_than_the_lockout_allows() {
+    let h = common::start_with(|c| c.console.lockout_attempts = 3).await;
+    console_user(&h, "target", "Target-Passw0rd!").await;
+    // 12 guesses at once, each from its own browser (own sign-in form token).
+    let mut forms = Vec::new();
+    for _ in 0..12 {
+        let mut b = Browser::new(&h.url);
+        let f = b.get(&format!("/{ACCT}/console")).await;
+        forms.push((b, f.hidden("presign")));
+    }
+    let guesses = forms.into_iter().map(|(mut b, presign)| async move {
+        b.post(
+            "/console/signin",
+            &[
+                ("presign", &presign),
+                ("account", ACCT),
+                ("kind", "iam"),
+                ("username", "target"),
+                ("password", "Wrong-Passw0rd!"),
+            ],
+        )
+        .await
+        .status
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    // A 401 is a guess that was checked; a 403 was refused before any check.
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 403).count(), 12 - checked);
+    // Locked: even the right password is refused now.
+    let p = Browser::new(&h.url)
+        .sign_in(ACCT, Some("target"), "Target-Passw0rd!")
+        .await;
+    assert_eq!(p.status, 403, "{}", p.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_reset_or_change_ends_the_other_sessions() {
+    let h = common::start().await;
+    console_user(&h, "hana", "Hana-Passw0rd-1!").await;
+    h.admin_iam()
+        .attach_user_policy()
+        .user_name("hana")
+        .policy_arn("arn:aws:iam::aws:policy/IAMUserChangePassword")
+        .send()
+        .await
+        .unwrap();
+    let mut phone = Browser::new(&h.url);
+    let mut laptop = Browser::new(&h.url);
+    assert_eq!(
+        phone
+            .sign_in(ACCT, Some("hana"), "Hana-Passw0rd-1!")
+            .await
+            .status,
+        302
+    );
+    assert_eq!(
+        laptop
+            .sign_in(ACCT, Some("hana"), "Hana-Passw0rd-1!")
+            .await
+            .status,
+        302
+    );
+    // Changing the password on the laptop rotates the laptop's session and ends the phone's.
+    let old_cookie = laptop.cookies["fedgate_console"].clone();
+    laptop.get("/console/password").await;
+    let csrf = laptop.csrf.clone();
+    let p = laptop
+        .post(
+            "/console/password",
+            &[
+                ("csrf", &csrf),
+                ("old", "Hana-Passw0rd-1!"),
+                ("new", "Hana-Passw0rd-2!"),
+                ("confirm", "Hana-Passw0rd-2!"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 302, "{}", p.body);
+    assert_ne!(
+        laptop.cookies["fedgate_console"], old_cookie,
+        "a new session id"
+    );
+    assert_eq!(laptop.get("/console/home").await.status, 200);
+    let p = phone.get("/console/home").await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some("/console"),
+        "the phone is signed out"
+    );
+    let mut stale = Browser::new(&h.url);
+    stale.cookies.insert("fedgate_console".into(), old_cookie);
+    assert_eq!(
+        stale.get("/console/home").await.location.as_deref(),
+        Some("/console")
+    );
+    // An administrator's reset ends the laptop's session too.
+    h.admin_iam()
+        .update_login_profile()
+        .user_name("hana")
+        .password("Hana-Reset-Passw0rd-3!")
+        .send()
+        .await
+        .unwrap();
+    let p = laptop.get("/console/home").await;
+    assert_eq!(p.location.as_deref(), Some("/console"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_the_current_password_from_a_session_is_locked_out() {
+    let h = common::start_with(|c| c.console.lockout_attempts = 3).await;
+    console_user(&h, "ivan", "Ivan-Passw0rd-1!").await;
+    h.admin_iam()
+        .attach_user_policy()
+        .user_name("ivan")
+        .policy_arn("arn:aws:iam::aws:policy/IAMUserChangePassword")
+        .send()
+        .await
+        .unwrap();
+    let mut b = Browser::new(&h.url);
+    b.sign_in(ACCT, Some("ivan"), "Ivan-Passw0rd-1!").await;
+    b.get("/console/password").await;
+    let mut last = 0;
+    for i in 0..4 {
+        let csrf = b.csrf.clone();
+        let guess = format!("Guess-Passw0rd-{i}!");
+        let p = b
+            .post(
+                "/console/password",
+                &[
+                    ("csrf", &csrf),
+                    ("old", &guess),
+                    ("new", "New-Passw0rd-9!"),
+                    ("confirm", "New-Passw0rd-9!"),
+                ],
+            )
+            .await;
+        last = p.status;
+    }
+    assert_eq!(last, 403, "locked after three wrong current passwords");
+    assert_eq!(
+        b.get("/console/home").await.location.as_deref(),
+        Some("/console"),
+        "session ended"
+    );
+    let p = Browser::new(&h.url)
+        .sign_in(ACCT, Some("ivan"), "Ivan-Passw0rd-1!")
+        .await;
+    assert_eq!(p.status, 403, "the name is locked for sign-in too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_or_unknown_names_are_neither_stored_nor_logged() {
+    let h = common::start().await;
+    let mut b = Browser::new(&h.url);
+    let huge = "a".repeat(100_000);
+    let presign = b.get(&format!("/{ACCT}/console")).await.hidden("presign");
+    let p = b
+        .post(
+            "/console/signin",
+            &[
+                ("presign", &presign),
+                ("account", &huge),
+                ("kind", "iam"),
+                ("username", "someone"),
+                ("password", "Pw-123456789!"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 401);
+    assert!(!p.body.contains(&huge[..100]), "not reflected");
+    let p = b.sign_in(ACCT, Some(&huge), "Pw-123456789!").await;
+    assert_eq!(p.status, 401);
+    // A password typed into the user name box does not reach the audit log.
+    let p = b.sign_in(ACCT, Some("My-Secret-Passw0rd"), "x").await;
+    assert_eq!(p.status, 401);
+    let lines = h.audit_lines();
+    for l in &lines {
+        assert!(
+            !l.contains(&huge[..100]) && !l.contains("My-Secret-Passw0rd"),
+            "{l}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("HIDDEN_DUE_TO_SECURITY_REASONS"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_user_acts_under_the_new_name() {
+    let h = common::start().await;
+    console_user(&h, "jan", "Jan-Passw0rd-1!").await;
+    let mut b = Browser::new(&h.url);
+    b.sign_in(ACCT, Some("jan"), "Jan-Passw0rd-1!").await;
+    h.admin_iam()
+        .update_user()
+        .user_name("jan")
+        .new_user_name("janet")
+        .send()
+        .await
+        .unwrap();
+    let home = b.get("/console/home").await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.body.contains("arn:aws:iam::123456789012:user/janet"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_tokens_can_be_asked_for_in_a_post_body() {
+    let h = common::start().await;
+    common::account_role(
+        &h,
+        "ops",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:Get*","Resource":"*"}]}"#,
+    )
+    .await;
+    let creds = common::assume_as_admin(&h, "ops", "post-body").await;
+    let session = serde_json::json!({
+        "sessionId": creds.key, "sessionKey": creds.secret, "sessionToken": creds.token,
+    })
+    .to_string();
+    let mut b = Browser::new(&h.url);
+    let p = b
+        .post(
+            "/federation",
+            &[
+                ("Action", "getSigninToken"),
+                ("Session", &session),
+                ("SessionDuration", "900"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    let token = serde_json::from_str::<serde_json::Value>(&p.body).unwrap()["SigninToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = b
+        .post(
+            "/federation",
+            &[("Action", "login"), ("SigninToken", &token)],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/console/home"));
+    assert_eq!(b.get("/console/home").await.status, 200);
+    assert!(
+        h.audit_lines()
+            .iter()
+            .any(|l| l.contains("\"ConsoleLogin\"")
+                && l.contains("\"type\":\"AssumedRole\"")
+                && l.contains("\"signIn\":\"federation\""))
+    );
+    // SessionDuration out of AWS's range is refused.
+    let p = b
+        .post(
+            "/federation",
+            &[
+                ("Action", "getSigninToken"),
+                ("Session", &session),
+                ("SessionDuration", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 400);
+}
