@@ -298,3 +298,48 @@ async fn sign_in_tokens_can_be_asked_for_in_a_post_body() {
         .await;
     assert_eq!(p.status, 400);
 }
+
+/// On Redis, console state is shared by every replica: a session opened on one is served by
+/// another, sign-out on one ends it on both, and the lockout counts attempts made on any.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_over_redis_share_sessions_and_the_lockout() {
+    let r = common::start_on_redis_with(|c| c.console.lockout_attempts = 2).await;
+    let other = common::start_replica(&r, |c| c.console.lockout_attempts = 2).await;
+    let pw = r.h.admin.root_password.expose().to_owned();
+    let mut a = Browser::new(&r.h.url);
+    assert_eq!(a.sign_in(ACCT, None, &pw).await.status, 302);
+    // The same cookie on the other replica.
+    let mut b = Browser::new(&other.url);
+    b.cookies = a.cookies.clone();
+    let home = b.get("/console/home").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    let csrf = b.csrf.clone();
+    assert_eq!(
+        b.post("/console/signout", &[("csrf", &csrf)]).await.status,
+        302
+    );
+    assert_eq!(
+        a.get("/console/home").await.location.as_deref(),
+        Some("/console")
+    );
+    // One wrong password on each replica locks the name on both.
+    console_user(&r.h, "kim", "Kim-Passw0rd-1!").await;
+    assert_eq!(
+        Browser::new(&r.h.url)
+            .sign_in(ACCT, Some("kim"), "x-Wrong-1!")
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        Browser::new(&other.url)
+            .sign_in(ACCT, Some("kim"), "x-Wrong-2!")
+            .await
+            .status,
+        401
+    );
+    let p = Browser::new(&r.h.url)
+        .sign_in(ACCT, Some("kim"), "Kim-Passw0rd-1!")
+        .await;
+    assert_eq!(p.status, 403, "{}", p.body);
+}
