@@ -305,6 +305,68 @@ pub async fn change_password(
         .ok_or_else(|| crate::access_keys::no_such_user(&user.name))?
 }
 
+/// The root user changes its own console password (the console's "change password"; AWS has
+/// no API for it). The old password must match; the new one must be 8 to 128 characters
+/// and mix at least three of upper case, lower case, digits and symbols (AWS's root rules;
+/// the IAM password policy does not apply to root). Callers other than root get
+/// `InvalidUserType`.
+pub async fn change_root_password(
+    iam: &Iam,
+    caller: &Principal,
+    old_password: &Secret,
+    new_password: &Secret,
+) -> Result<(), IamError> {
+    let Principal::Root { account, .. } = caller else {
+        return Err(IamError::InvalidUserType(
+            "Only the account root user changes the root password.".into(),
+        ));
+    };
+    validate_password_shape(old_password, "oldPassword")?;
+    validate_password_shape(new_password, "newPassword")?;
+    let acct = iam
+        .store
+        .get_account(account)
+        .await?
+        .ok_or_else(|| IamError::NoSuchEntity("The account does not exist.".into()))?;
+    let current = acct.root_password_hash.clone().unwrap_or_default();
+    if current.is_empty() || !password::verify(old_password, &current) {
+        return Err(IamError::InvalidUserType(
+            "The old password is incorrect.".into(),
+        ));
+    }
+    // Checked after the old password, so a refusal here tells only someone who knows it.
+    let p = new_password.expose();
+    let classes = [
+        p.chars().any(|c| c.is_ascii_uppercase()),
+        p.chars().any(|c| c.is_ascii_lowercase()),
+        p.chars().any(|c| c.is_ascii_digit()),
+        p.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if p.chars().count() < 8 || classes < 3 {
+        return Err(IamError::PasswordPolicyViolation(
+            "The root password must be at least 8 characters and mix at least three of upper case letters, lower case letters, numbers and symbols.".into(),
+        ));
+    }
+    let hash = password::hash(iam.rng.as_ref(), new_password)?;
+    let now = iso8601(iam.clock.now());
+    iam.store
+        .update_account(account, |a| {
+            if a.root_password_hash.as_deref() != Some(current.as_str()) {
+                return Err(IamError::InvalidUserType(
+                    "The old password is incorrect.".into(),
+                ));
+            }
+            a.root_password_hash = Some(hash.clone());
+            a.root_password_changed_at = Some(now.clone());
+            Ok(())
+        })
+        .await?
+        .ok_or_else(|| IamError::NoSuchEntity("The account does not exist.".into()))?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,66 +464,4 @@ mod tests {
         assert_eq!(p.history[0], "h29");
         assert_eq!(p.password_changed_at, "2026-02-01T00:00:00Z");
     }
-}
-
-/// The root user changes its own console password (the console's "change password"; AWS has
-/// no API for it). The old password must match; the new one must be 8 to 128 characters
-/// and mix at least three of upper case, lower case, digits and symbols (AWS's root rules;
-/// the IAM password policy does not apply to root). Callers other than root get
-/// `InvalidUserType`.
-pub async fn change_root_password(
-    iam: &Iam,
-    caller: &Principal,
-    old_password: &Secret,
-    new_password: &Secret,
-) -> Result<(), IamError> {
-    let Principal::Root { account, .. } = caller else {
-        return Err(IamError::InvalidUserType(
-            "Only the account root user changes the root password.".into(),
-        ));
-    };
-    validate_password_shape(old_password, "oldPassword")?;
-    validate_password_shape(new_password, "newPassword")?;
-    let acct = iam
-        .store
-        .get_account(account)
-        .await?
-        .ok_or_else(|| IamError::NoSuchEntity("The account does not exist.".into()))?;
-    let current = acct.root_password_hash.clone().unwrap_or_default();
-    if current.is_empty() || !password::verify(old_password, &current) {
-        return Err(IamError::InvalidUserType(
-            "The old password is incorrect.".into(),
-        ));
-    }
-    // Checked after the old password, so a refusal here tells only someone who knows it.
-    let p = new_password.expose();
-    let classes = [
-        p.chars().any(|c| c.is_ascii_uppercase()),
-        p.chars().any(|c| c.is_ascii_lowercase()),
-        p.chars().any(|c| c.is_ascii_digit()),
-        p.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    if p.chars().count() < 8 || classes < 3 {
-        return Err(IamError::PasswordPolicyViolation(
-            "The root password must be at least 8 characters and mix at least three of upper case letters, lower case letters, numbers and symbols.".into(),
-        ));
-    }
-    let hash = password::hash(iam.rng.as_ref(), new_password)?;
-    let now = iso8601(iam.clock.now());
-    iam.store
-        .update_account(account, |a| {
-            if a.root_password_hash.as_deref() != Some(current.as_str()) {
-                return Err(IamError::InvalidUserType(
-                    "The old password is incorrect.".into(),
-                ));
-            }
-            a.root_password_hash = Some(hash.clone());
-            a.root_password_changed_at = Some(now.clone());
-            Ok(())
-        })
-        .await?
-        .ok_or_else(|| IamError::NoSuchEntity("The account does not exist.".into()))?
 }
