@@ -7,7 +7,9 @@
 #  4. builds the fuzz targets and runs each briefly;
 #  5. the shared contract smoke test with the stock AWS CLI, when ../shared is present;
 #  6. the temporary-access walk-through with the stock AWS CLI (assume a role, use the
-#     credentials, see them revoked and expire).
+#     credentials, see them revoked and expire);
+#  7. renders the Helm chart and validates it and deploy/examples with kubernetes-validate, and
+#     boots the release binary as the chart configures it (scripts/validate-deploy.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -33,6 +35,9 @@ fi
 
 echo "== stock AWS CLI walk-through"
 ./scripts/cli-walkthrough.sh
+
+echo "== deployment files (Helm chart, Kubernetes manifests)"
+./scripts/validate-deploy.sh
 
 # One closing line summing the cargo test results.
 python3 - "${TMPDIR:-/tmp}/fedgate-test.log" <<'PY'
