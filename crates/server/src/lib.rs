@@ -4,6 +4,7 @@
 pub mod account_cli;
 pub mod app;
 pub mod config;
+pub mod drain;
 pub mod metrics;
 pub mod policy_cli;
 pub mod telemetry;
@@ -16,22 +17,18 @@ pub use config::{Config, ConfigError, Overrides};
 use fedgate_core::AccountId;
 use fedgate_iam::bootstrap::{BootstrapRequest, Bootstrapped};
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-/// Serves `router` on `listener` until `shutdown` completes, then drains in-flight requests.
+/// Serves `router` on `listener` until `shutdown` completes, then stops accepting and drains:
+/// kept-alive connections are told to close on their next response, and requests in flight
+/// finish (see [`drain`]).
 pub async fn run(
     listener: TcpListener,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    drain::serve(listener, router, shutdown).await
 }
 
 /// Resolves on ctrl-c or SIGTERM.

@@ -1,6 +1,7 @@
-//! Starts a throw-away `redis-server` for a test: a free port on 127.0.0.1, no persistence,
-//! its working directory in a temp dir; killed when dropped. `REDIS_SERVER` overrides the
-//! binary (default `redis-server` on `PATH`, the Debian package).
+//! Starts a throw-away `redis-server` for a test: a free port on 127.0.0.1, no persistence
+//! (or the persistence [`RedisServer::start_with`] asks for), its working directory in a temp
+//! dir; killed when dropped. `REDIS_SERVER` overrides the binary (default `redis-server` on
+//! `PATH`, the Debian package).
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -12,11 +13,20 @@ pub struct RedisServer {
     port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// Persistence arguments, passed again on every restart.
+    persistence: Vec<String>,
 }
 
 impl RedisServer {
     /// A running server on a fresh port. Retries with another port if one was taken meanwhile.
     pub fn start() -> RedisServer {
+        Self::start_with(&["--save", "", "--appendonly", "no"])
+    }
+
+    /// [`RedisServer::start`] with these persistence arguments instead of none (e.g.
+    /// `["--save", "", "--appendonly", "yes", "--appendfsync", "always"]`); they apply to every
+    /// [`RedisServer::restart`] too, which then reloads the data from the same directory.
+    pub fn start_with(persistence: &[&str]) -> RedisServer {
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port();
@@ -24,6 +34,7 @@ impl RedisServer {
                 port,
                 dir: tempfile::tempdir().expect("temp dir"),
                 child: None,
+                persistence: persistence.iter().map(|a| (*a).to_owned()).collect(),
             };
             match server.spawn() {
                 Ok(()) => return server,
@@ -41,7 +52,7 @@ impl RedisServer {
         self.child.as_ref().expect("server running").id()
     }
 
-    /// Kills the server (its data goes with it).
+    /// Kills the server (SIGKILL; without persistence its data goes with it).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -49,7 +60,7 @@ impl RedisServer {
         }
     }
 
-    /// Starts the server again on the same port.
+    /// Starts the server again on the same port and directory.
     pub fn restart(&mut self) {
         self.stop();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -78,7 +89,7 @@ impl RedisServer {
         let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let mut child = Command::new(&bin)
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(&self.persistence)
             .arg("--dir")
             .arg(self.dir.path())
             .stdin(Stdio::null())
