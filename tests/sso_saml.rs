@@ -391,21 +391,25 @@ async fn session_duration_sets_the_browser_sessions_length() {
         spec.recipient = format!("{}/saml", s.h.url);
         spec.destination = Some(spec.recipient.clone());
         let resp = b64(&response(&spec, &s.key));
+        let before_ms = s.h.app.iam.clock.now_millis();
         let r = s
             .post("/saml", &[("SAMLResponse", resp.as_str())], None)
             .await;
+        let after_ms = s.h.app.iam.clock.now_millis();
         assert_eq!(r.status(), 200);
         let page = r.text().await.unwrap();
-        let exp = time::OffsetDateTime::parse(
+        let exp_ms = time::OffsetDateTime::parse(
             &field(&page, "Expiration"),
             &time::format_description::well_known::Rfc3339,
         )
         .unwrap()
-        .unix_timestamp();
-        let left = exp - now;
+        .unix_timestamp()
+            * 1000;
+        // Issued while the request ran, for `expected` seconds; Expiration is cut to whole
+        // seconds, so it is at most the true expiry and at most a second before it.
         assert!(
-            (expected - 10..=expected).contains(&left),
-            "{asked}: {left}"
+            exp_ms <= after_ms + expected * 1000 && exp_ms > before_ms + (expected - 10) * 1000,
+            "{asked}: expires {exp_ms}, asked between {before_ms} and {after_ms}"
         );
     }
 }
