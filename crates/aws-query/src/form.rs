@@ -72,6 +72,30 @@ impl Params {
         Ok(())
     }
 
+    /// Parameters built from decoded pairs (callers that already hold values, such as the
+    /// console), with the same limits as a decoded form: a repeated name is an error.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Params, FormError> {
+        let mut p = Params::default();
+        for (name, value) in pairs {
+            if p.0.len() >= MAX_PARAMS {
+                return Err(FormError::TooMany(MAX_PARAMS));
+            }
+            if p.0.contains_key(name) {
+                return Err(FormError::Duplicate(name.to_owned()));
+            }
+            p.0.insert(name.to_owned(), value.to_owned());
+        }
+        Ok(p)
+    }
+
+    /// Drops parameters whose value is empty (an HTML form's blank optional fields, which AWS
+    /// clients leave out).
+    pub fn remove_empty(&mut self) {
+        self.0.retain(|_, v| !v.is_empty());
+    }
+
     pub fn parse(input: &[u8]) -> Result<Params, FormError> {
         let mut p = Params::default();
         p.extend_from(input, |_| false)?;
@@ -107,6 +131,18 @@ pub fn decode_component(raw: &[u8], index: usize) -> Result<String, FormError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn pairs_follow_the_form_rules_and_blank_values_can_be_dropped() {
+        let mut p = Params::from_pairs([("Action", "CreateUser"), ("Path", "")]).unwrap();
+        assert_eq!(p.get("Action"), Some("CreateUser"));
+        p.remove_empty();
+        assert_eq!((p.len(), p.get("Path")), (1, None));
+        assert_eq!(
+            Params::from_pairs([("A", "1"), ("A", "2")]),
+            Err(FormError::Duplicate("A".into()))
+        );
+    }
 
     #[test]
     fn decodes_aws_cli_bodies() {

@@ -51,7 +51,7 @@ pub struct Sso {
     console: ConsoleSettings,
     /// An argon2id hash of a random password, checked when the signing-in user does not
     /// exist so that timing does not tell.
-    dummy_hash: std::sync::OnceLock<String>,
+    dummy_hash: Arc<std::sync::OnceLock<String>>,
     /// Password checks (argon2id) allowed to run at once.
     argon2_permits: tokio::sync::Semaphore,
 }
@@ -81,16 +81,8 @@ impl Sso {
             sp_key: settings.sp_key,
             idp,
             console: settings.console,
-            dummy_hash: std::sync::OnceLock::new(),
+            dummy_hash: Arc::new(std::sync::OnceLock::new()),
             argon2_permits: tokio::sync::Semaphore::new(4),
-        })
-    }
-
-    fn dummy_hash(&self) -> &str {
-        self.dummy_hash.get_or_init(|| {
-            let rng = self.api.iam.rng.as_ref();
-            let pw = fedgate_core::Secret::new(crate::flow::random_token(rng));
-            fedgate_iam::password::hash(rng, &pw).unwrap_or_default()
         })
     }
 

@@ -23,16 +23,9 @@ use std::sync::Arc;
 /// Form fields of the console itself, never passed to the action.
 const OWN_FIELDS: &[&str] = &["csrf", "next"];
 
-/// `Params` from name/value pairs (as a form body would carry them).
+/// `Params` from name/value pairs (for actions the console composes itself).
 pub fn params(pairs: &[(&str, &str)]) -> Result<Params, ApiError> {
-    let mut ser = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        ser.append_pair(k, v);
-    }
-    let body = ser.finish();
-    let mut p = Params::default();
-    p.extend_from(body.as_bytes(), |_| false)?;
-    Ok(p)
+    Ok(Params::from_pairs(pairs.iter().copied())?)
 }
 
 /// The text of the first `<{tag}>` element in `xml` (fedgate's own response XML, whose text
@@ -80,20 +73,13 @@ pub async fn run(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    // A blank optional field of an HTML form arrives as an empty value; AWS clients leave
-    // such parameters out, and so does the console.
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&r.body)
-        .filter(|(k, v)| !v.is_empty() && !OWN_FIELDS.contains(&k.as_ref()))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let refs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let p = match params(&refs) {
-        Ok(p) => p,
-        Err(e) => return refused(&s, &e, "/console/home"),
-    };
+    // The form is decoded as the Query API decodes bodies (same errors); a blank optional
+    // field arrives as an empty value, which AWS clients leave out, and so does the console.
+    let mut p = Params::default();
+    if let Err(e) = p.extend_from(&r.body, |n| OWN_FIELDS.contains(&n)) {
+        return refused(&s, &ApiError::from(e), "/console/home");
+    }
+    p.remove_empty();
     let next = safe_next(r.field("next").as_deref());
     let action = p.get("Action").unwrap_or("").to_owned();
     match sso.api.invoke(&s.caller, &p).await {

@@ -373,15 +373,27 @@ async fn find(
 /// Checks `password` against `hash` (or a throwaway hash) off the async workers.
 async fn check_password(sso: &Sso, password: Secret, hash: Option<String>) -> bool {
     let real = hash.is_some();
-    let hash = hash.unwrap_or_else(|| sso.dummy_hash().to_owned());
     // argon2id takes tens of milliseconds of a core and much memory: a bounded number run
-    // at once, whatever the number of sign-ins in flight.
+    // at once, whatever the number of sign-ins in flight, and none on the async workers
+    // (the throwaway hash is made there too, the first time it is needed).
     let Ok(_permit) = sso.argon2_permits.acquire().await else {
         return false;
     };
-    let ok = tokio::task::spawn_blocking(move || fedgate_iam::password::verify(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let dummy = sso.dummy_hash.clone();
+    let rng = sso.api.iam.rng.clone();
+    let ok = tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| {
+            dummy
+                .get_or_init(|| {
+                    let pw = Secret::new(random_token(rng.as_ref()));
+                    fedgate_iam::password::hash(rng.as_ref(), &pw).unwrap_or_default()
+                })
+                .clone()
+        });
+        fedgate_iam::password::verify(&password, &hash)
+    })
+    .await
+    .unwrap_or(false);
     ok && real
 }
 
