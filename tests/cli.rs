@@ -154,6 +154,23 @@ fn bad_flags_and_settings_exit_2_with_one_line() {
         (vec!["frobnicate"], vec![]),
         (vec!["serve"], vec![("FEDGATE_LISTEN", "nonsense")]),
         (vec!["serve"], vec![("FEDGATE_STORE__KIND", "postgres")]),
+        (
+            vec!["serve"],
+            vec![
+                ("FEDGATE_STORE__KIND", "redis"),
+                (
+                    "FEDGATE_STORE__REDIS_URL",
+                    "redis+sentinel://:hunter2@s1:26379",
+                ),
+            ],
+        ),
+        (
+            vec!["serve"],
+            vec![
+                ("FEDGATE_STORE__KIND", "redis"),
+                ("FEDGATE_STORE__REDIS_URL", "redis+cluster://:hunter2@n1:x"),
+            ],
+        ),
         (vec!["bootstrap", "--config", "/nonexistent.toml"], vec![]),
     ];
     for (args, envs) in cases {
@@ -166,6 +183,10 @@ fn bad_flags_and_settings_exit_2_with_one_line() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("hunter2"),
+            "the URL's password was printed: {stderr}"
+        );
     }
     let help = fedgate(dir.path()).arg("--help").output().unwrap();
     assert!(help.status.success());

@@ -9,7 +9,9 @@
 //! 5. a Redis outage gives 503 `ServiceUnavailable` within seconds (never a hang or a panic),
 //!    `/readyz` says 503, and service resumes once Redis is back, without restarting fedgate;
 //! 6. no acknowledged IAM write is lost when Redis (AOF, `appendfsync always`) is killed with
-//!    SIGKILL and restarted.
+//!    SIGKILL and restarted;
+//! 7. on Redis with Sentinel (`redis+sentinel://`), killing the primary fails requests with 503
+//!    only, until every replica follows the new primary by itself, with the data intact.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -21,6 +23,7 @@ mod saml_idp;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use common::Creds;
+use common::redis_support::SentinelSetup;
 use processes::{ACCT, AOF_ALWAYS, Cluster, NO_PERSISTENCE, session};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -429,5 +432,77 @@ async fn acknowledged_writes_survive_a_redis_kill_with_aof() {
         };
         names.sort();
         assert_eq!(names, expected, "replica {}", i + 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentinel_failover_is_followed_by_every_replica() {
+    let sentinel = tokio::task::spawn_blocking(SentinelSetup::start)
+        .await
+        .unwrap();
+    // The replicas use the Sentinel URL (it overrides the standalone Redis the harness starts
+    // and the test leaves alone).
+    let url = sentinel.url();
+    let c = Cluster::start(2, NO_PERSISTENCE, &[("FEDGATE_STORE__REDIS_URL", &url)]).await;
+    let arn = role(&c, "ops", GET_ROLE).await;
+    let before = assume(&c, 0, &arn, "before").await;
+    let pids: Vec<u32> = c.replicas.iter().map(|g| g.pid()).collect();
+    let mut sentinel = tokio::task::spawn_blocking(move || {
+        sentinel.wait_replicated();
+        sentinel
+    })
+    .await
+    .unwrap();
+
+    sentinel.primary.stop();
+    let killed = Instant::now();
+    for (i, g) in c.replicas.iter().enumerate() {
+        let (iam, sts) = (c.admin_iam(i), c.admin_sts(i));
+        for n in 0.. {
+            let user = iam
+                .create_user()
+                .user_name(format!("after-{i}-{n}"))
+                .send()
+                .await;
+            let creds = sts
+                .assume_role()
+                .role_arn(&arn)
+                .role_session_name("after")
+                .send()
+                .await;
+            let statuses = [http_status(&user), http_status(&creds)];
+            assert!(
+                statuses.iter().all(|s| [200, 503].contains(s)),
+                "{statuses:?}: {:?} {:?}",
+                user.err(),
+                creds.err()
+            );
+            if statuses == [200, 200] {
+                break;
+            }
+            assert!(
+                killed.elapsed() < Duration::from_secs(40),
+                "replica {} never followed the failover",
+                i + 1
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // Credentials minted before the failover still work: the session was replicated.
+        let me = g.sts(session(&before)).get_caller_identity().send().await;
+        assert!(me.is_ok(), "replica {}: {me:?}", i + 1);
+        assert!(!g.log().contains("panicked"), "replica {} panicked", i + 1);
+        eprintln!(
+            "replica {} serves again {:?} after the primary was killed",
+            i + 1,
+            killed.elapsed()
+        );
+    }
+    let role = common::redis_support::command(sentinel.replica.port, &["ROLE"]).unwrap();
+    assert!(
+        role.contains("master"),
+        "the replica was not promoted: {role}"
+    );
+    for (g, pid) in c.replicas.iter().zip(pids) {
+        assert_eq!(g.pid(), pid, "a replica was restarted");
     }
 }

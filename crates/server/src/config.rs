@@ -574,6 +574,12 @@ impl Config {
         {
             return err("store.redis_url is required when store.kind = \"redis\"".into());
         }
+        if self.store.kind == StoreKind::Redis
+            && let Some(url) = self.store.redis_url.as_deref()
+            && let Err(why) = fedgate_store_redis::check_url(url)
+        {
+            return err(format!("store.redis_url is not valid: {why}"));
+        }
         if self.limits.max_body_bytes < 1024 {
             return err("limits.max_body_bytes must be at least 1024".into());
         }

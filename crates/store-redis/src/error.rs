@@ -2,7 +2,9 @@
 //!
 //! Anything that means "Redis cannot serve us right now" (I/O, timeouts, a dropped or refused
 //! connection, a server that is loading, read-only after a failover, out of memory, busy with
-//! a script, failing authentication) is [`StoreError::Unavailable`], a retryable 503. Anything
+//! a script, failing authentication; Sentinels that name no primary; a Cluster slot still
+//! moving — `MOVED`/`ASK` left after the client's own redirects — or a cluster that is down)
+//! is [`StoreError::Unavailable`], a retryable 503. Anything
 //! else (a wrongly typed key, a reply we cannot parse, a script error) is
 //! [`StoreError::Corrupt`]. Messages carry the error's category and code, never keys or values.
 
@@ -20,6 +22,8 @@ const TRANSIENT_CODES: &[&str] = &[
     "CLUSTERDOWN",
     "NOREPLICAS",
     "MISCONF",
+    "MOVED",
+    "ASK",
 ];
 
 pub(crate) fn map(e: RedisError) -> StoreError {
@@ -40,13 +44,20 @@ fn is_unavailable(e: &RedisError) -> bool {
         return true;
     }
     match e.kind() {
-        ErrorKind::Io | ErrorKind::AuthenticationFailed => true,
+        ErrorKind::Io
+        | ErrorKind::AuthenticationFailed
+        | ErrorKind::MasterNameNotFoundBySentinel
+        | ErrorKind::NoValidReplicasFoundBySentinel
+        | ErrorKind::EmptySentinelList
+        | ErrorKind::ClusterConnectionNotFound => true,
         ErrorKind::Server(
             ServerErrorKind::BusyLoading
             | ServerErrorKind::ReadOnly
             | ServerErrorKind::MasterDown
             | ServerErrorKind::TryAgain
-            | ServerErrorKind::ClusterDown,
+            | ServerErrorKind::ClusterDown
+            | ServerErrorKind::Moved
+            | ServerErrorKind::Ask,
         ) => true,
         _ => e.code().is_some_and(|c| TRANSIENT_CODES.contains(&c)),
     }
@@ -79,5 +90,17 @@ mod tests {
         assert!(matches!(map(io), StoreError::Unavailable(_)));
         let parse = RedisError::from((ErrorKind::UnexpectedReturnType, "bad"));
         assert!(matches!(map(parse), StoreError::Corrupt(_)));
+        for transient in [
+            ErrorKind::MasterNameNotFoundBySentinel,
+            ErrorKind::ClusterConnectionNotFound,
+            ErrorKind::Server(ServerErrorKind::Moved),
+            ErrorKind::Server(ServerErrorKind::ClusterDown),
+        ] {
+            let e = RedisError::from((transient, "moving"));
+            assert!(
+                matches!(map(e), StoreError::Unavailable(_)),
+                "{transient:?}"
+            );
+        }
     }
 }

@@ -2,9 +2,10 @@
 //! number of gateway replicas can share one store.
 //!
 //! It passes the same conformance suite as the embedded backend. It does **not** know about
-//! IAM records (that is [`fedgate_store::Store`]'s job), and it talks to one standalone Redis
-//! (or whatever answers at the URL, e.g. a proxy): it does not follow Sentinel failovers or
-//! route Cluster slots by itself.
+//! IAM records (that is [`fedgate_store::Store`]'s job). It talks to a standalone Redis
+//! (`redis://`), to the primary of a Sentinel-managed service, followed across failovers
+//! (`redis+sentinel://`), or to a Redis Cluster, following its slots and redirects
+//! (`redis+cluster://`); the URL forms are in `topology.rs`.
 //!
 //! # Layout
 //! Every key lives under the configured prefix, which should carry a Redis Cluster *hash tag*,
@@ -37,18 +38,21 @@
 //!   Expired records are absent for reads and for checks.
 //! - Every call is bounded by the connection and response timeouts ([`RedisOptions`]): an
 //!   outage gives [`StoreError::Unavailable`] within a few seconds, never a hang, and the
-//!   connection manager reconnects by itself when Redis is back. A commit that timed out may
+//!   connection manager reconnects by itself when Redis is back (under Sentinel, to whichever
+//!   server the Sentinels then name; under Cluster, to whichever node then owns the slot). A commit that timed out may
 //!   still have been applied (the script was sent before the answer was lost): callers see
 //!   `Unavailable`, not `Conflict`, and must not assume it did nothing. Bad data is
 //!   [`StoreError::Corrupt`]. Errors and logs never carry keys' values.
 
+mod conn;
 mod error;
 mod script;
+mod topology;
 
 use async_trait::async_trait;
+use conn::{Conn, Subscriber};
 use fedgate_store::{Backend, StoreError, Txn, Versioned};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, Script};
+use redis::Script;
 use std::future::Future;
 use std::time::Duration;
 
@@ -75,9 +79,9 @@ impl Default for RedisOptions {
 /// The Redis backend. Cheap to clone: clones share one multiplexed connection.
 #[derive(Clone)]
 pub struct RedisBackend {
-    conn: ConnectionManager,
-    /// For the dedicated pub/sub connection of [`Backend::listen`].
-    client: Client,
+    conn: Conn,
+    /// Where the dedicated pub/sub connection of [`Backend::listen`] goes.
+    subscriber: Subscriber,
     /// The invalidation channel, `{prefix}inval`.
     channel: String,
     keys: Keys,
@@ -97,10 +101,12 @@ impl std::fmt::Debug for RedisBackend {
 }
 
 impl RedisBackend {
-    /// Connects to `url` (`redis://[user:password@]host:port[/db]`, or `rediss://` where the
-    /// client is built with TLS) with the default timeouts, keeping every key under
-    /// `key_prefix` (e.g. `{fedgate}:`). Fails with [`StoreError::Unavailable`] when Redis
-    /// cannot be reached or the URL is invalid.
+    /// Connects to `url` with the default timeouts, keeping every key under `key_prefix`
+    /// (e.g. `{fedgate}:`). The URL is `redis://[user:password@]host:port[/db]` (or
+    /// `rediss://` where the client is built with TLS),
+    /// `redis+sentinel://[user:password@]host:port[,host:port…]/service[/db]` or
+    /// `redis+cluster://[user:password@]host:port[,host:port…]`. Fails with
+    /// [`StoreError::Unavailable`] when Redis cannot be reached or the URL is invalid.
     pub async fn connect(url: &str, key_prefix: &str) -> Result<RedisBackend, StoreError> {
         Self::connect_with(url, key_prefix, RedisOptions::default()).await
     }
@@ -116,24 +122,20 @@ impl RedisBackend {
                 "redis key prefix has no {{hash tag}}: transactions will fail on Redis Cluster"
             );
         }
-        // The client's own error text may quote the URL, password included: not passed on.
-        let client = Client::open(url)
-            .map_err(|_| StoreError::unavailable("invalid redis URL (store.redis_url)"))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(options.connect_timeout))
-            .set_response_timeout(Some(options.response_timeout))
-            .set_number_of_retries(2)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(500));
+        let topology = topology::parse(url).map_err(|why| {
+            StoreError::unavailable(format!("invalid redis URL (store.redis_url): {why}"))
+        })?;
+        if matches!(topology, topology::Topology::Cluster(_)) && !has_hash_tag(key_prefix) {
+            // Every transaction's keys must share one slot, or Cluster refuses the script.
+            return Err(StoreError::unavailable(
+                "store.redis_prefix must contain a {hash tag} (e.g. \"{fedgate}:\") on Redis Cluster",
+            ));
+        }
         let deadline = options.connect_timeout + options.response_timeout;
-        let conn = bounded(
-            deadline,
-            ConnectionManager::new_with_config(client.clone(), config),
-        )
-        .await?;
+        let (conn, subscriber) = conn::open(topology, options, deadline).await?;
         let backend = RedisBackend {
             conn,
-            client,
+            subscriber,
             channel: format!("{key_prefix}inval"),
             keys: Keys::new(key_prefix),
             commit: std::sync::Arc::new(script::commit_script()),
@@ -145,18 +147,33 @@ impl RedisBackend {
     }
 }
 
+/// Checks the form of a `store.redis_url` without connecting (see [`RedisBackend::connect`]).
+/// The error says what is wrong and never quotes the URL, which may carry a password.
+pub fn check_url(url: &str) -> Result<(), String> {
+    match topology::parse(url) {
+        Ok(topology::Topology::Standalone(u)) => redis::Client::open(u.as_str())
+            .map(|_| ())
+            .map_err(|_| "not a valid redis:// URL".to_owned()),
+        Ok(_) => Ok(()),
+        Err(why) => Err(why.to_owned()),
+    }
+}
+
 /// Subscribes to the invalidation channel on its own connection and forwards every message
 /// to `sink`, for the life of the process. After each (re)subscription `sink(None)`: messages
 /// published while it was not listening are lost, so caches start over.
 async fn listen(
-    client: Client,
+    subscriber: Subscriber,
     channel: String,
     deadline: Duration,
     sink: fedgate_store::invalidation::Sink,
 ) {
     use futures::StreamExt;
     let mut pause = Duration::from_millis(100);
+    let mut attempt = 0usize;
     loop {
+        let client = subscriber.client(attempt);
+        attempt = attempt.wrapping_add(1);
         let subscribed = async {
             let mut ps = tokio::time::timeout(deadline, client.get_async_pubsub())
                 .await
@@ -181,9 +198,11 @@ async fn listen(
                     }
                 }
                 tracing::warn!("redis invalidation subscription lost; reconnecting");
+                subscriber.failed();
                 sink(None);
             }
             Err(()) => {
+                subscriber.failed();
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
@@ -200,7 +219,7 @@ fn has_hash_tag(prefix: &str) -> bool {
 }
 
 /// Runs one Redis call under the whole-call deadline, mapping its errors.
-async fn bounded<T>(
+pub(crate) async fn bounded<T>(
     deadline: Duration,
     call: impl Future<Output = redis::RedisResult<T>>,
 ) -> Result<T, StoreError> {
@@ -346,7 +365,7 @@ impl Backend for RedisBackend {
             return;
         };
         rt.spawn(listen(
-            self.client.clone(),
+            self.subscriber.clone(),
             self.channel.clone(),
             self.deadline,
             sink,

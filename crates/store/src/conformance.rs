@@ -16,10 +16,22 @@ use std::time::Duration;
 
 /// Expands to one `#[tokio::test]` per conformance case. `$factory` is an async fn returning
 /// `(Store, impl Sized)`; the second value is kept alive for the test (temp dir, server).
+///
+/// `conformance_suite!(sequential TEST, SETUP, STORE_FOR)` instead expands to one test named
+/// `TEST` that runs every case in turn against one deployment, for backends whose set-up is
+/// costly (several server processes): `SETUP` is an async fn returning the deployment (kept
+/// alive for the test), `STORE_FOR` an async fn `(&deployment, case name) -> Store` giving each
+/// case a fresh store (e.g. its own key prefix).
 #[macro_export]
 macro_rules! conformance_suite {
     ($factory:path) => {
-        $crate::conformance_suite!(@cases $factory,
+        $crate::conformance_suite!(@list [cases $factory]);
+    };
+    (sequential $test:ident, $setup:path, $store_for:path) => {
+        $crate::conformance_suite!(@list [sequential $test, $setup, $store_for]);
+    };
+    (@list [$($how:tt)*]) => {
+        $crate::conformance_suite!(@go [$($how)*]
             get_put_and_versions, checks_are_atomic, delete_and_absent, expiry,
             index_order_and_paging, accounts_and_aliases, users_unique_case_insensitive,
             concurrent_updates_lose_nothing, concurrent_creates_one_wins, access_keys, sessions,
@@ -28,7 +40,7 @@ macro_rules! conformance_suite {
             entity_delete_is_version_checked, get_many_reads_in_order, index_len_counts_members,
             capped_creates_never_overshoot);
     };
-    (@cases $factory:path, $($name:ident),* $(,)?) => {
+    (@go [cases $factory:path] $($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
@@ -36,6 +48,16 @@ macro_rules! conformance_suite {
                 $crate::conformance::$name(&store).await;
             }
         )*
+    };
+    (@go [sequential $test:ident, $setup:path, $store_for:path] $($name:ident),* $(,)?) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $test() {
+            let deployment = $setup().await;
+            $(
+                let store = $store_for(&deployment, stringify!($name)).await;
+                $crate::conformance::$name(&store).await;
+            )*
+        }
     };
 }
 

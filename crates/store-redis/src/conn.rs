@@ -1,0 +1,330 @@
+//! The connection to whichever Redis deployment `store.redis_url` names (see `topology`):
+//! one multiplexed connection for a standalone server, the primary found through Sentinel and
+//! followed across failovers, or a cluster connection that follows slots and redirects.
+//! [`Conn`] is what every command goes through; [`Subscriber`] says where the invalidation
+//! listener subscribes.
+
+use crate::topology::{ClusterUrl, SentinelUrl, Topology};
+use crate::{RedisOptions, bounded};
+use fedgate_store::StoreError;
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
+use redis::{Client, Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, ServerErrorKind, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::time::Duration;
+
+/// How often the Sentinels are asked who the primary is, besides after every error that
+/// suggests a failover (so a demoted primary that still answers reads is left within this).
+const SENTINEL_POLL: Duration = Duration::from_secs(1);
+
+/// A handle on the data connection; cheap to clone.
+#[derive(Clone)]
+pub(crate) enum Conn {
+    Direct(ConnectionManager),
+    Sentinel(Arc<Failover>),
+    Cluster(ClusterConnection),
+}
+
+/// Where the invalidation listener subscribes.
+#[derive(Clone)]
+pub(crate) enum Subscriber {
+    /// The one server.
+    Direct(Client),
+    /// The current primary.
+    Sentinel(Arc<Failover>),
+    /// Any node of the cluster, in turn: Redis Cluster forwards `PUBLISH` to every node.
+    Cluster(Arc<[Client]>),
+}
+
+impl Subscriber {
+    /// The server to subscribe on for the `attempt`-th time.
+    pub fn client(&self, attempt: usize) -> Client {
+        match self {
+            Subscriber::Direct(c) => c.clone(),
+            Subscriber::Sentinel(f) => f.client(),
+            Subscriber::Cluster(nodes) => nodes[attempt % nodes.len()].clone(),
+        }
+    }
+
+    /// Subscribing failed or the subscription ended.
+    pub fn failed(&self) {
+        if let Subscriber::Sentinel(f) = self {
+            f.rediscover();
+        }
+    }
+}
+
+/// The connection manager's settings for every server connection.
+fn manager_config(options: RedisOptions) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(options.connect_timeout))
+        .set_response_timeout(Some(options.response_timeout))
+        .set_number_of_retries(2)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500))
+}
+
+/// Opens the connection the topology asks for. Errors never quote the URL.
+pub(crate) async fn open(
+    topology: Topology,
+    options: RedisOptions,
+    deadline: Duration,
+) -> Result<(Conn, Subscriber), StoreError> {
+    match topology {
+        Topology::Standalone(url) => {
+            // The client's own error text may quote the URL, password included: not passed on.
+            let client = Client::open(url.as_str())
+                .map_err(|_| StoreError::unavailable("invalid redis URL (store.redis_url)"))?;
+            let conn = bounded(
+                deadline,
+                ConnectionManager::new_with_config(client.clone(), manager_config(options)),
+            )
+            .await?;
+            Ok((Conn::Direct(conn), Subscriber::Direct(client)))
+        }
+        Topology::Sentinel(url) => {
+            let failover = Failover::connect(&url, options, deadline).await?;
+            Ok((
+                Conn::Sentinel(Arc::clone(&failover)),
+                Subscriber::Sentinel(failover),
+            ))
+        }
+        Topology::Cluster(url) => open_cluster(&url, options, deadline).await,
+    }
+}
+
+async fn open_cluster(
+    url: &ClusterUrl,
+    options: RedisOptions,
+    deadline: Duration,
+) -> Result<(Conn, Subscriber), StoreError> {
+    let urls = url.node_urls();
+    let invalid = |_| StoreError::unavailable("invalid redis URL (store.redis_url)");
+    let client = ClusterClientBuilder::new(urls.iter().map(String::as_str))
+        .connection_timeout(options.connect_timeout)
+        .response_timeout(options.response_timeout)
+        .retries(3)
+        .min_retry_wait(20)
+        .max_retry_wait(500)
+        .build()
+        .map_err(invalid)?;
+    let subscribers = urls
+        .iter()
+        .map(|u| Client::open(u.as_str()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid)?;
+    let conn = bounded(deadline, client.get_async_connection()).await?;
+    Ok((Conn::Cluster(conn), Subscriber::Cluster(subscribers.into())))
+}
+
+/// The primary of a Sentinel-managed service, followed across failovers: after any error
+/// that suggests the primary moved (I/O, a refused or dropped connection, a timeout,
+/// `READONLY`, `MASTERDOWN`) and every [`SENTINEL_POLL`], the Sentinels are asked again; when
+/// they name another server, later commands go to a new connection there. Commands in flight
+/// during a failover fail with `Unavailable` (a 503 the SDKs retry); none is retried here,
+/// since a write whose answer was lost may have been applied.
+pub(crate) struct Failover {
+    sentinel: tokio::sync::Mutex<SentinelClient>,
+    primary: RwLock<Primary>,
+    config: ConnectionManagerConfig,
+    deadline: Duration,
+    /// A rediscovery is running (at most one at a time).
+    refreshing: AtomicBool,
+}
+
+#[derive(Clone)]
+struct Primary {
+    addr: String,
+    client: Client,
+    conn: ConnectionManager,
+}
+
+impl Failover {
+    async fn connect(
+        url: &SentinelUrl,
+        options: RedisOptions,
+        deadline: Duration,
+    ) -> Result<Arc<Failover>, StoreError> {
+        let invalid = |_| StoreError::unavailable("invalid redis URL (store.redis_url)");
+        let mut builder =
+            SentinelClientBuilder::new(url.addrs(), &url.service, SentinelServerType::Master)
+                .map_err(invalid)?
+                .set_client_to_redis_db(url.db);
+        if let Some(u) = &url.auth.username {
+            builder = builder.set_client_to_redis_username(u);
+        }
+        if let Some(p) = &url.auth.password {
+            builder = builder.set_client_to_redis_password(p);
+        }
+        if let Some(u) = &url.sentinel_auth.username {
+            builder = builder.set_client_to_sentinel_username(u);
+        }
+        if let Some(p) = &url.sentinel_auth.password {
+            builder = builder.set_client_to_sentinel_password(p);
+        }
+        let mut sentinel = builder.build().map_err(invalid)?;
+        let config = manager_config(options);
+        let primary = bounded(deadline, find_primary(&mut sentinel, &config)).await?;
+        tracing::info!(primary = %primary.addr, service = %url.service, "redis sentinel: primary found");
+        let failover = Arc::new(Failover {
+            sentinel: tokio::sync::Mutex::new(sentinel),
+            primary: RwLock::new(primary),
+            config,
+            deadline,
+            refreshing: AtomicBool::new(false),
+        });
+        tokio::spawn(poll(Arc::downgrade(&failover)));
+        Ok(failover)
+    }
+
+    fn current(&self) -> Primary {
+        self.primary
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        self.current().conn
+    }
+
+    fn client(&self) -> Client {
+        self.current().client
+    }
+
+    /// Asks the Sentinels again in the background, unless that is already under way.
+    pub fn rediscover(self: &Arc<Self>) {
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            self.refreshing.store(false, Ordering::Release);
+            return;
+        };
+        let this = Arc::clone(self);
+        rt.spawn(async move {
+            if let Err(e) = this.refresh().await {
+                tracing::warn!(category = e.category(), "redis sentinel: no primary found");
+            }
+            // Spaces the questions out while the failover is still in progress.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            this.refreshing.store(false, Ordering::Release);
+        });
+    }
+
+    async fn refresh(&self) -> Result<(), RedisError> {
+        let found = tokio::time::timeout(self.deadline, async {
+            let mut sentinel = self.sentinel.lock().await;
+            sentinel.async_get_client().await
+        })
+        .await
+        .map_err(|_| RedisError::from((ErrorKind::Io, "sentinel did not answer in time")))??;
+        let addr = found.get_connection_info().addr().to_string();
+        if self.current().addr == addr {
+            return Ok(());
+        }
+        let conn = tokio::time::timeout(
+            self.deadline,
+            ConnectionManager::new_with_config(found.clone(), self.config.clone()),
+        )
+        .await
+        .map_err(|_| RedisError::from((ErrorKind::Io, "new primary did not answer in time")))??;
+        tracing::warn!(primary = %addr, "redis sentinel: following the new primary");
+        *self.primary.write().unwrap_or_else(PoisonError::into_inner) = Primary {
+            addr,
+            client: found,
+            conn,
+        };
+        Ok(())
+    }
+}
+
+async fn find_primary(
+    sentinel: &mut SentinelClient,
+    config: &ConnectionManagerConfig,
+) -> Result<Primary, RedisError> {
+    let client = sentinel.async_get_client().await?;
+    let conn = ConnectionManager::new_with_config(client.clone(), config.clone()).await?;
+    Ok(Primary {
+        addr: client.get_connection_info().addr().to_string(),
+        client,
+        conn,
+    })
+}
+
+/// Asks the Sentinels every [`SENTINEL_POLL`] for as long as the backend lives.
+async fn poll(failover: Weak<Failover>) {
+    loop {
+        tokio::time::sleep(SENTINEL_POLL).await;
+        match failover.upgrade() {
+            Some(f) => f.rediscover(),
+            None => return,
+        }
+    }
+}
+
+/// Errors after which the primary may be elsewhere.
+fn suggests_failover(e: &RedisError) -> bool {
+    e.is_io_error()
+        || e.is_timeout()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || matches!(
+            e.kind(),
+            ErrorKind::Server(ServerErrorKind::ReadOnly | ServerErrorKind::MasterDown)
+        )
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Direct(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+            Conn::Sentinel(f) => {
+                let f = Arc::clone(f);
+                Box::pin(async move {
+                    let mut conn = f.conn();
+                    let reply = conn.req_packed_command(cmd).await;
+                    if reply.as_ref().is_err_and(suggests_failover) {
+                        f.rediscover();
+                    }
+                    reply
+                })
+            }
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Direct(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Sentinel(f) => {
+                let f = Arc::clone(f);
+                Box::pin(async move {
+                    let mut conn = f.conn();
+                    let reply = conn.req_packed_commands(pipeline, offset, count).await;
+                    if reply.as_ref().is_err_and(suggests_failover) {
+                        f.rediscover();
+                    }
+                    reply
+                })
+            }
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Direct(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+            Conn::Sentinel(f) => f.conn().get_db(),
+        }
+    }
+}
