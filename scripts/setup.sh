@@ -3,11 +3,10 @@
 # a C toolchain and pkg-config, OpenSSL/libclang/libxml2/xmlsec headers (SAML federation,
 # the next milestones, links xmlsec), redis-server (the Redis backend's tests start their own), libfaketime
 # (scripts/cli-walkthrough.sh moves the clock), curl (health checks), chromium and chromium-driver
-# (the console's browser tests drive headless Chromium over WebDriver), haproxy (its config check
-# in the deployment validation), and python3-venv when
+# (the console's browser tests drive headless Chromium over WebDriver), and python3-venv when
 # python3 cannot make a venv.
 set -euo pipefail
-pkgs=(build-essential pkg-config libssl-dev clang libclang-dev libxml2-dev libxslt1-dev libxmlsec1-dev redis-server libfaketime curl chromium chromium-driver haproxy)
+pkgs=(build-essential pkg-config libssl-dev clang libclang-dev libxml2-dev libxslt1-dev libxmlsec1-dev redis-server libfaketime curl chromium chromium-driver)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

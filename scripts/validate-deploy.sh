@@ -13,8 +13,7 @@
 #     without a schema is an error;
 #  3. checks what the schemas cannot: the ConfigMap's fedgate.toml parses as TOML and does not set
 #     keys the chart sets through the environment; the Deployment keeps its security settings,
-#     probes and secret paths; no template syntax is left in the output; and, when haproxy is
-#     installed, the HAProxy configuration in deploy/examples/redis-sentinel-haproxy.yaml;
+#     probes and secret paths; no template syntax is left in the output;
 #  4. when a release binary exists (FEDGATE_BIN, default $CARGO_TARGET_DIR/release/fedgate, as
 #     scripts/test.sh builds it) and redis-server and openssl are installed: boots it exactly as
 #     the all-features render configures the pod (scripts/deploy-boot-smoke.py: args, config
@@ -165,18 +164,6 @@ if ! "$venv/bin/kubernetes-validate" "${kv_args[@]}" "${files[@]}" >"$work/kv.ou
 fi
 objects=$("$py" -c 'import sys,yaml; print(sum(1 for f in sys.argv[1:] for d in yaml.safe_load_all(open(f)) if d))' "${files[@]}")
 
-# The HAProxy configuration of the Sentinel example.
-haproxy_note="haproxy -c skipped (haproxy not installed)"
-if command -v haproxy >/dev/null; then
-  "$py" -c 'import sys,yaml; d=[x for x in yaml.safe_load_all(open(sys.argv[1])) if x and x["kind"]=="ConfigMap"][0]; print(d["data"]["haproxy.cfg"])' \
-    deploy/examples/redis-sentinel-haproxy.yaml >"$work/haproxy.cfg"
-  if REDIS_PASSWORD=x haproxy -c -q -f "$work/haproxy.cfg" >"$work/haproxy.out" 2>&1; then
-    haproxy_note="haproxy -c passed"
-  else
-    cat "$work/haproxy.out" >&2; fail "haproxy -c deploy/examples/redis-sentinel-haproxy.yaml"
-  fi
-fi
-
 # Boot the real binary with the rendered configuration.
 bin=${FEDGATE_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/fedgate-target}/release/fedgate}
 boot_note="boot smoke skipped (no $bin; cargo build --release)"
@@ -192,7 +179,7 @@ fi
 
 kinds=$(cat "$work/counts" 2>/dev/null || echo "?")
 if [ "$failures" -eq 0 ]; then
-  echo "validate-deploy: OK: ${#renders[@]} chart renders with $renderer and $(ls deploy/examples/*.yaml | wc -l) example files; $objects objects valid for Kubernetes ${K8S_VERSIONS[*]} (strict), ServiceMonitors against deploy/schemas/servicemonitor-v1.json; rendered kinds: $kinds; $haproxy_note; $boot_note"
+  echo "validate-deploy: OK: ${#renders[@]} chart renders with $renderer and $(ls deploy/examples/*.yaml | wc -l) example files; $objects objects valid for Kubernetes ${K8S_VERSIONS[*]} (strict), ServiceMonitors against deploy/schemas/servicemonitor-v1.json; rendered kinds: $kinds; $boot_note"
 else
   echo "validate-deploy: FAILED: $failures failure(s) (renderer: $renderer)"
   exit 1
