@@ -26,19 +26,22 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 /// Longest wait in phase 1 for kept-alive connections to carry one more request (and close).
 /// Connections idle all that time are closed in phase 2 as before.
 pub const DRAIN: Duration = Duration::from_secs(2);
 
-/// [`crate::run`]: serves `router` on `listener` until `shutdown`, then in two phases.
-pub async fn serve(
-    listener: TcpListener,
+/// [`crate::run`]: serves `router` on `listener` (plain TCP, or [`crate::tls::TlsListener`])
+/// until `shutdown`, then in two phases.
+pub async fn serve<L>(
+    listener: L,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    L: Listener<Addr = SocketAddr>,
+{
     let (closing, closing_rx) = watch::channel(false);
     let open = Arc::new(AtomicUsize::new(0));
     let listener = Draining {
@@ -85,18 +88,18 @@ pub async fn serve(
     .await
 }
 
-/// A TCP listener that closes when `closing` turns true and counts the open connections.
-struct Draining {
-    inner: Option<TcpListener>,
+/// A listener that closes when `closing` turns true and counts the open connections.
+struct Draining<L> {
+    inner: Option<L>,
     closing: watch::Receiver<bool>,
     open: Arc<AtomicUsize>,
 }
 
-impl Listener for Draining {
-    type Io = Counted;
+impl<L: Listener<Addr = SocketAddr>> Listener for Draining<L> {
+    type Io = Counted<L::Io>;
     type Addr = SocketAddr;
 
-    async fn accept(&mut self) -> (Counted, SocketAddr) {
+    async fn accept(&mut self) -> (Counted<L::Io>, SocketAddr) {
         loop {
             let Some(inner) = self.inner.as_mut() else {
                 // Closed: axum's accept loop ends with phase 2.
@@ -124,18 +127,18 @@ impl Listener for Draining {
 }
 
 /// An accepted connection, counted as open until hyper drops it.
-struct Counted {
-    io: TcpStream,
+struct Counted<Io> {
+    io: Io,
     open: Arc<AtomicUsize>,
 }
 
-impl Drop for Counted {
+impl<Io> Drop for Counted<Io> {
     fn drop(&mut self) {
         self.open.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-impl AsyncRead for Counted {
+impl<Io: AsyncRead + Unpin> AsyncRead for Counted<Io> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -145,7 +148,7 @@ impl AsyncRead for Counted {
     }
 }
 
-impl AsyncWrite for Counted {
+impl<Io: AsyncWrite + Unpin> AsyncWrite for Counted<Io> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -1,7 +1,8 @@
-//! HTTPS on the one listener, with rustls (ring provider) and graceful shutdown.
+//! HTTPS on the one listener, with rustls (ring provider) and the same graceful shutdown as
+//! plain HTTP ([`crate::drain`]).
 
 use anyhow::Context;
-use axum_server::tls_rustls::RustlsConfig;
+use axum::serve::Listener;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -10,7 +11,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
 /// Loads the certificate chain and key (PEM) into a TLS 1.2/1.3 server configuration that
 /// offers HTTP/2 and HTTP/1.1 by ALPN.
@@ -44,23 +48,92 @@ pub fn server_config(cert_file: &Path, key_file: &Path) -> anyhow::Result<Arc<Se
     Ok(Arc::new(config))
 }
 
-/// Serves `router` over TLS on `listener` until `shutdown` completes, then drains in-flight
-/// requests (up to 30 s).
+/// Longest a client may take over its TLS handshake; a connection still shaking hands after
+/// this is dropped (slow or silent clients cannot hold a connection slot for ever).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Handshakes finished but not yet taken by the HTTP server.
+const READY_QUEUE: usize = 128;
+
+/// Serves `router` over TLS on `listener` until `shutdown` completes, then drains as the plain
+/// listener does ([`crate::drain`]): the port closes at once, HTTP/1 responses from then on
+/// carry `Connection: close` for up to [`crate::drain::DRAIN`], then idle connections close and
+/// requests in flight finish (HTTP/2 clients get GOAWAY).
 pub async fn run_tls(
     listener: TcpListener,
     router: axum::Router,
     tls: Arc<ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        stopper.graceful_shutdown(Some(Duration::from_secs(30)));
-    });
-    let listener = listener.into_std()?;
-    axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls))?
-        .handle(handle)
-        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
-        .await
+    crate::drain::serve(TlsListener::new(listener, tls)?, router, shutdown).await
+}
+
+/// A listener that yields connections whose TLS handshake is done. Handshakes run on their
+/// own tasks, each under [`HANDSHAKE_TIMEOUT`], so one slow client never holds up the others'
+/// accepts. Dropping it closes the port (the accepting task ends with it).
+pub struct TlsListener {
+    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    local: SocketAddr,
+    accepting: tokio::task::AbortHandle,
+}
+
+impl TlsListener {
+    pub fn new(listener: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<TlsListener> {
+        let local = listener.local_addr()?;
+        let (tx, ready) = mpsc::channel(READY_QUEUE);
+        let acceptor = TlsAcceptor::from(config);
+        let accepting = tokio::spawn(async move {
+            loop {
+                let (tcp, addr) = match listener.accept().await {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: as axum's listener, wait a
+                        // little rather than spin.
+                        tracing::warn!(error = %e, "accepting a TLS connection failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = tx.send((tls, addr)).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                });
+            }
+        })
+        .abort_handle();
+        Ok(TlsListener {
+            ready,
+            local,
+            accepting,
+        })
+    }
+}
+
+impl Drop for TlsListener {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
+
+impl Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, SocketAddr) {
+        match self.ready.recv().await {
+            Some(ready) => ready,
+            // The accepting task ended (never on its own): accept nothing more.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.local)
+    }
 }
