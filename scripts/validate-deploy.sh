@@ -14,7 +14,9 @@
 #  3. checks what the schemas cannot: the ConfigMap's fedgate.toml parses as TOML and does not set
 #     keys the chart sets through the environment; the Deployment keeps its security settings,
 #     probes and secret paths; no template syntax is left in the output;
-#  4. when a release binary exists (FEDGATE_BIN, default $CARGO_TARGET_DIR/release/fedgate, as
+#  4. when a release binary exists, that the Dockerfile's runtime stage installs exactly the
+#     Debian packages of the libraries the binary links (ldd, dpkg -S; libc6 is the base's);
+#  5. when a release binary exists (FEDGATE_BIN, default $CARGO_TARGET_DIR/release/fedgate, as
 #     scripts/test.sh builds it) and redis-server and openssl are installed: boots it exactly as
 #     the all-features render configures the pod (scripts/deploy-boot-smoke.py: args, config
 #     file, environment, secret files; Redis and the listener on loopback) and checks /healthz,
@@ -164,8 +166,27 @@ if ! "$venv/bin/kubernetes-validate" "${kv_args[@]}" "${files[@]}" >"$work/kv.ou
 fi
 objects=$("$py" -c 'import sys,yaml; print(sum(1 for f in sys.argv[1:] for d in yaml.safe_load_all(open(f)) if d))' "${files[@]}")
 
-# Boot the real binary with the rendered configuration.
+# The Dockerfile's runtime packages against what the release binary links (ldd, mapped to
+# Debian packages with dpkg -S): the image cannot be built here (no Docker engine), so this
+# keeps its package list from going stale. libc6 comes with the base image.
 bin=${FEDGATE_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/fedgate-target}/release/fedgate}
+libs_note="runtime packages not checked (no $bin)"
+if [ -x "$bin" ] && command -v ldd >/dev/null && command -v dpkg >/dev/null; then
+  linked=$(ldd "$bin" | awk '/=>/ {print $3}' | while read -r lib; do
+             dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || echo "UNKNOWN:$lib"
+           done | cut -d: -f1 | grep -vx libc6 | sort -u)
+  listed=$(awk '/^FROM debian/ {rt=1} rt && /apt-get install/ {grab=1; next} grab && /^ *&&/ {grab=0} grab' deploy/Dockerfile \
+           | tr -s ' \\' '\n' | grep -v '^$' | grep -vx ca-certificates | sort -u)
+  if [ "$linked" = "$listed" ]; then
+    libs_note="Dockerfile runtime packages match ldd ($(echo "$listed" | wc -l))"
+  else
+    echo "linked by $bin: $(echo $linked)" >&2
+    echo "deploy/Dockerfile installs: $(echo $listed)" >&2
+    fail "the Dockerfile's runtime packages differ from what the binary links"
+  fi
+fi
+
+# Boot the real binary with the rendered configuration.
 boot_note="boot smoke skipped (no $bin; cargo build --release)"
 if [ -x "$bin" ] && command -v redis-server >/dev/null && command -v openssl >/dev/null; then
   if "$py" scripts/deploy-boot-smoke.py "$work/all-features-values.yaml" "$bin" 2>"$work/boot.out"; then
@@ -179,7 +200,7 @@ fi
 
 kinds=$(cat "$work/counts" 2>/dev/null || echo "?")
 if [ "$failures" -eq 0 ]; then
-  echo "validate-deploy: OK: ${#renders[@]} chart renders with $renderer and $(ls deploy/examples/*.yaml | wc -l) example files; $objects objects valid for Kubernetes ${K8S_VERSIONS[*]} (strict), ServiceMonitors against deploy/schemas/servicemonitor-v1.json; rendered kinds: $kinds; $boot_note"
+  echo "validate-deploy: OK: ${#renders[@]} chart renders with $renderer and $(ls deploy/examples/*.yaml | wc -l) example files; $objects objects valid for Kubernetes ${K8S_VERSIONS[*]} (strict), ServiceMonitors against deploy/schemas/servicemonitor-v1.json; rendered kinds: $kinds; $libs_note; $boot_note"
 else
   echo "validate-deploy: FAILED: $failures failure(s) (renderer: $renderer)"
   exit 1
