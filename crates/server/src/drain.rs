@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 /// Longest wait in phase 1 for kept-alive connections to carry one more request (and close).
@@ -40,12 +41,13 @@ pub async fn serve<L>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()>
 where
-    L: Listener<Addr = SocketAddr>,
+    L: Stoppable,
 {
     let (closing, closing_rx) = watch::channel(false);
     let open = Arc::new(AtomicUsize::new(0));
     let listener = Draining {
-        inner: Some(listener),
+        inner: listener,
+        stopped: false,
         closing: closing_rx.clone(),
         open: open.clone(),
     };
@@ -88,41 +90,86 @@ where
     .await
 }
 
-/// A listener that closes when `closing` turns true and counts the open connections.
-struct Draining<L> {
-    inner: Option<L>,
-    closing: watch::Receiver<bool>,
-    open: Arc<AtomicUsize>,
+/// A listener the drain can close to new connections while it still hands out the ones it
+/// already holds (a TLS listener's finished handshakes).
+pub trait Stoppable: Listener<Addr = SocketAddr> {
+    /// Refuses new connections from now on (closes the port).
+    fn stop_accepting(&mut self);
 }
 
-impl<L: Listener<Addr = SocketAddr>> Listener for Draining<L> {
-    type Io = Counted<L::Io>;
+/// Plain TCP: stopping drops the socket; nothing is held.
+pub struct Plain(Option<TcpListener>);
+
+impl Plain {
+    pub fn new(listener: TcpListener) -> Plain {
+        Plain(Some(listener))
+    }
+}
+
+impl Listener for Plain {
+    type Io = TcpStream;
     type Addr = SocketAddr;
 
-    async fn accept(&mut self) -> (Counted<L::Io>, SocketAddr) {
-        loop {
-            let Some(inner) = self.inner.as_mut() else {
-                // Closed: axum's accept loop ends with phase 2.
-                return std::future::pending().await;
-            };
-            tokio::select! {
-                (io, addr) = Listener::accept(inner) => {
-                    self.open.fetch_add(1, Ordering::AcqRel);
-                    return (Counted { io, open: self.open.clone() }, addr);
-                }
-                _ = self.closing.wait_for(|c| *c) => {
-                    // Dropping the socket refuses new connections from now on.
-                    self.inner = None;
-                }
-            }
+    async fn accept(&mut self) -> (TcpStream, SocketAddr) {
+        match self.0.as_mut() {
+            Some(l) => Listener::accept(l).await,
+            None => std::future::pending().await,
         }
     }
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.inner {
+        match &self.0 {
             Some(l) => l.local_addr(),
             None => Err(io::Error::other("listener closed for shutdown")),
         }
+    }
+}
+
+impl Stoppable for Plain {
+    fn stop_accepting(&mut self) {
+        self.0 = None;
+    }
+}
+
+/// A listener that stops accepting when `closing` turns true and counts the open connections.
+struct Draining<L> {
+    inner: L,
+    stopped: bool,
+    closing: watch::Receiver<bool>,
+    open: Arc<AtomicUsize>,
+}
+
+impl<L: Stoppable> Listener for Draining<L> {
+    type Io = Counted<L::Io>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Counted<L::Io>, SocketAddr) {
+        if !self.stopped {
+            tokio::select! {
+                (io, addr) = Listener::accept(&mut self.inner) => {
+                    self.open.fetch_add(1, Ordering::AcqRel);
+                    return (Counted { io, open: self.open.clone() }, addr);
+                }
+                _ = self.closing.wait_for(|c| *c) => {
+                    self.inner.stop_accepting();
+                    self.stopped = true;
+                }
+            }
+        }
+        // Stopped: only what the listener still holds (axum's accept loop ends with phase 2).
+        let (io, addr) = Listener::accept(&mut self.inner).await;
+        self.open.fetch_add(1, Ordering::AcqRel);
+        (
+            Counted {
+                io,
+                open: self.open.clone(),
+            },
+            addr,
+        )
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
     }
 }
 

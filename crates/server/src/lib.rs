@@ -28,7 +28,7 @@ pub async fn run(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    drain::serve(listener, router, shutdown).await
+    drain::serve(drain::Plain::new(listener), router, shutdown).await
 }
 
 /// Resolves on ctrl-c or SIGTERM.

@@ -1,6 +1,7 @@
 //! HTTPS on the one listener, with rustls (ring provider) and the same graceful shutdown as
 //! plain HTTP ([`crate::drain`]).
 
+use crate::drain::Stoppable;
 use anyhow::Context;
 use axum::serve::Listener;
 use rustls::ServerConfig;
@@ -12,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -55,6 +56,11 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshakes finished but not yet taken by the HTTP server.
 const READY_QUEUE: usize = 128;
 
+/// Connections accepted and not yet handed to the HTTP server (shaking hands, or queued) at
+/// most; beyond, the port stops accepting until one is done, so a flood of silent
+/// connections costs bounded memory and descriptors.
+const MAX_PENDING: usize = 1024;
+
 /// Serves `router` over TLS on `listener` until `shutdown` completes, then drains as the plain
 /// listener does ([`crate::drain`]): the port closes at once, HTTP/1 responses from then on
 /// carry `Connection: close` for up to [`crate::drain::DRAIN`], then idle connections close and
@@ -70,7 +76,9 @@ pub async fn run_tls(
 
 /// A listener that yields connections whose TLS handshake is done. Handshakes run on their
 /// own tasks, each under [`HANDSHAKE_TIMEOUT`], so one slow client never holds up the others'
-/// accepts. Dropping it closes the port (the accepting task ends with it).
+/// accepts; at most [`MAX_PENDING`] at once. Stopping it ([`Stoppable`]) closes the port but
+/// still hands out the handshakes that finish, so a request a client sent right after its
+/// handshake is served during the drain. Dropping it closes the port too.
 pub struct TlsListener {
     ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
     local: SocketAddr,
@@ -82,23 +90,31 @@ impl TlsListener {
         let local = listener.local_addr()?;
         let (tx, ready) = mpsc::channel(READY_QUEUE);
         let acceptor = TlsAcceptor::from(config);
+        let pending = Arc::new(Semaphore::new(MAX_PENDING));
         let accepting = tokio::spawn(async move {
             loop {
+                let Ok(permit) = Arc::clone(&pending).acquire_owned().await else {
+                    return;
+                };
                 let (tcp, addr) = match listener.accept().await {
                     Ok(accepted) => accepted,
+                    Err(e) if is_connection_error(&e) => continue,
                     Err(e) => {
-                        // Out of file descriptors and the like: as axum's listener, wait a
-                        // little rather than spin.
-                        tracing::warn!(error = %e, "accepting a TLS connection failed");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        // Out of file descriptors and the like: as axum's listener, wait
+                        // rather than spin.
+                        tracing::error!(error = %e, "accepting a TLS connection failed");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
                         continue;
                     }
                 };
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
+                    let _permit = permit;
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                         Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, addr)).await;
+                            // Bounded too: a server that stopped taking connections drops it.
+                            let _ =
+                                tokio::time::timeout(HANDSHAKE_TIMEOUT, tx.send((tls, addr))).await;
                         }
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
@@ -121,6 +137,23 @@ impl Drop for TlsListener {
     }
 }
 
+impl Stoppable for TlsListener {
+    fn stop_accepting(&mut self) {
+        // The accepting task owns the socket: the port closes with it. Handshakes under way
+        // keep their senders, so `accept` still yields them.
+        self.accepting.abort();
+    }
+}
+
+/// Errors of one connection (the peer gave up before it was accepted), not of the listener.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    )
+}
+
 impl Listener for TlsListener {
     type Io = TlsStream<TcpStream>;
     type Addr = SocketAddr;
@@ -128,7 +161,7 @@ impl Listener for TlsListener {
     async fn accept(&mut self) -> (Self::Io, SocketAddr) {
         match self.ready.recv().await {
             Some(ready) => ready,
-            // The accepting task ended (never on its own): accept nothing more.
+            // Stopped, and every handshake under way has ended: accept nothing more.
             None => std::future::pending().await,
         }
     }

@@ -1,8 +1,8 @@
 //! The connection to whichever Redis deployment `store.redis_url` names (see `topology`):
 //! one multiplexed connection for a standalone server, the primary found through Sentinel and
-//! followed across failovers, or a cluster connection that follows slots and redirects.
-//! [`Conn`] is what every command goes through; [`Subscriber`] says where the invalidation
-//! listener subscribes.
+//! followed across failovers, or a cluster connection that follows slots (rebuilding its map
+//! after a redirect). [`Conn`] is what every command goes through; [`Subscriber`] says where
+//! the invalidation listener subscribes.
 
 use crate::topology::{ClusterUrl, SentinelUrl, Topology};
 use crate::{RedisOptions, bounded};
@@ -15,10 +15,12 @@ use redis::{Client, Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, ServerErr
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// How often the Sentinels are asked who the primary is, besides after every error that
 /// suggests a failover (so a demoted primary that still answers reads is left within this).
-const SENTINEL_POLL: Duration = Duration::from_secs(1);
+/// Each question opens connections (to a Sentinel, and to the primary for its `ROLE`).
+const SENTINEL_POLL: Duration = Duration::from_secs(5);
 
 /// A handle on the data connection; cheap to clone.
 #[derive(Clone)]
@@ -46,6 +48,15 @@ impl Subscriber {
             Subscriber::Direct(c) => c.clone(),
             Subscriber::Sentinel(f) => f.client(),
             Subscriber::Cluster(nodes) => nodes[attempt % nodes.len()].clone(),
+        }
+    }
+
+    /// Changes when the data connection moves to another primary (Sentinel only): the
+    /// subscription must move too, or it would wait on the old server for ever.
+    pub fn moves(&self) -> Option<watch::Receiver<u64>> {
+        match self {
+            Subscriber::Sentinel(f) => Some(f.moved.subscribe()),
+            _ => None,
         }
     }
 
@@ -103,12 +114,14 @@ async fn open_cluster(
 ) -> Result<(Conn, Subscriber), StoreError> {
     let urls = url.node_urls();
     let invalid = |_| StoreError::unavailable("invalid redis URL (store.redis_url)");
+    // No retries inside the client: it would send again a script whose answer was lost
+    // (a dropped connection, a timeout), and a commit applied twice reports a conflict with
+    // itself. A MOVED or ASK then surfaces as a 503 (the client rebuilds its slot map at
+    // once, so the caller's retry goes to the right node), as during a Sentinel failover.
     let client = ClusterClientBuilder::new(urls.iter().map(String::as_str))
         .connection_timeout(options.connect_timeout)
         .response_timeout(options.response_timeout)
-        .retries(3)
-        .min_retry_wait(20)
-        .max_retry_wait(500)
+        .retries(0)
         .build()
         .map_err(invalid)?;
     let subscribers = urls
@@ -133,6 +146,10 @@ pub(crate) struct Failover {
     deadline: Duration,
     /// A rediscovery is running (at most one at a time).
     refreshing: AtomicBool,
+    /// Bumped on every move to another primary.
+    moved: watch::Sender<u64>,
+    /// The last question to the Sentinels failed (warn once per streak, not every time).
+    failing: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -175,6 +192,8 @@ impl Failover {
             config,
             deadline,
             refreshing: AtomicBool::new(false),
+            moved: watch::Sender::new(0),
+            failing: AtomicBool::new(false),
         });
         tokio::spawn(poll(Arc::downgrade(&failover)));
         Ok(failover)
@@ -204,14 +223,20 @@ impl Failover {
             self.refreshing.store(false, Ordering::Release);
             return;
         };
-        let this = Arc::clone(self);
+        let guard = Refreshing(Arc::clone(self));
         rt.spawn(async move {
-            if let Err(e) = this.refresh().await {
-                tracing::warn!(category = e.category(), "redis sentinel: no primary found");
+            let this = &guard.0;
+            match this.refresh().await {
+                Ok(()) => this.failing.store(false, Ordering::Release),
+                Err(e) => {
+                    if !this.failing.swap(true, Ordering::AcqRel) {
+                        tracing::warn!(category = e.category(), "redis sentinel: no primary found");
+                    }
+                }
             }
             // Spaces the questions out while the failover is still in progress.
             tokio::time::sleep(Duration::from_millis(100)).await;
-            this.refreshing.store(false, Ordering::Release);
+            drop(guard);
         });
     }
 
@@ -238,7 +263,19 @@ impl Failover {
             client: found,
             conn,
         };
+        self.moved.send_modify(|n| *n = n.wrapping_add(1));
         Ok(())
+    }
+}
+
+/// Clears [`Failover::refreshing`] when the refresh task ends, also if it panics or is
+/// cancelled with its runtime: a flag left set would stop every later failover from being
+/// followed.
+struct Refreshing(Arc<Failover>);
+
+impl Drop for Refreshing {
+    fn drop(&mut self) {
+        self.0.refreshing.store(false, Ordering::Release);
     }
 }
 

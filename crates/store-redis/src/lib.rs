@@ -154,7 +154,12 @@ pub fn check_url(url: &str) -> Result<(), String> {
         Ok(topology::Topology::Standalone(u)) => redis::Client::open(u.as_str())
             .map(|_| ())
             .map_err(|_| "not a valid redis:// URL".to_owned()),
-        Ok(_) => Ok(()),
+        Ok(topology::Topology::Cluster(c)) => c
+            .node_urls()
+            .iter()
+            .try_for_each(|u| redis::Client::open(u.as_str()).map(|_| ()))
+            .map_err(|_| "a Cluster node is not a valid address".to_owned()),
+        Ok(topology::Topology::Sentinel(_)) => Ok(()),
         Err(why) => Err(why.to_owned()),
     }
 }
@@ -168,10 +173,11 @@ async fn listen(
     deadline: Duration,
     sink: fedgate_store::invalidation::Sink,
 ) {
-    use futures::StreamExt;
     let mut pause = Duration::from_millis(100);
     let mut attempt = 0usize;
     loop {
+        // Taken before subscribing, so that a move during the subscription is noticed.
+        let mut moves = subscriber.moves();
         let client = subscriber.client(attempt);
         attempt = attempt.wrapping_add(1);
         let subscribed = async {
@@ -190,14 +196,8 @@ async fn listen(
             Ok(ps) => {
                 pause = Duration::from_millis(100);
                 sink(None);
-                let mut messages = ps.into_on_message();
-                while let Some(msg) = messages.next().await {
-                    match msg.get_payload::<String>() {
-                        Ok(m) => sink(Some(m)),
-                        Err(_) => sink(None),
-                    }
-                }
-                tracing::warn!("redis invalidation subscription lost; reconnecting");
+                let why = forward(ps, &mut moves, deadline, &sink).await;
+                tracing::warn!("redis invalidation subscription {why}; subscribing again");
                 subscriber.failed();
                 sink(None);
             }
@@ -208,6 +208,54 @@ async fn listen(
             }
         }
     }
+}
+
+/// How often an idle subscription checks that its server still answers: a server that
+/// vanished without closing the connection (a lost node, a partition) would otherwise hold
+/// the subscription, silent, for ever.
+const PUBSUB_PING: Duration = Duration::from_secs(1);
+
+/// Forwards messages until the subscription ends, its server stops answering `PING`, or
+/// (Sentinel) the data connection moves to another primary; says which.
+async fn forward(
+    ps: redis::aio::PubSub,
+    moves: &mut Option<tokio::sync::watch::Receiver<u64>>,
+    deadline: Duration,
+    sink: &fedgate_store::invalidation::Sink,
+) -> &'static str {
+    use futures::StreamExt;
+    let (mut control, mut messages) = ps.split();
+    let mut ping = tokio::time::interval(PUBSUB_PING);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            msg = messages.next() => match msg {
+                Some(msg) => match msg.get_payload::<String>() {
+                    Ok(m) => sink(Some(m)),
+                    Err(_) => sink(None),
+                },
+                None => return "lost",
+            },
+            _ = ping.tick() => {
+                let pong = tokio::time::timeout(deadline, control.ping::<redis::Value>()).await;
+                if !matches!(pong, Ok(Ok(_))) {
+                    return "stopped answering";
+                }
+            }
+            () = moved(moves) => return "left behind by a failover",
+        }
+    }
+}
+
+/// Completes when the watched primary changes; never without one to watch.
+async fn moved(moves: &mut Option<tokio::sync::watch::Receiver<u64>>) {
+    if let Some(rx) = moves
+        && rx.changed().await.is_ok()
+    {
+        return;
+    }
+    std::future::pending().await
 }
 
 /// True when `prefix` contains a non-empty `{...}`, the part Redis Cluster hashes.

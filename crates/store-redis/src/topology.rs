@@ -112,21 +112,19 @@ pub(crate) fn node_url(host: &str, port: u16, auth: &Auth) -> String {
 /// Why a URL was refused; the text names the part, never quotes it.
 pub(crate) type UrlError = &'static str;
 
+/// Sentinel and Cluster URLs are parsed here; anything else (`redis://`, and whatever else the
+/// client accepts, e.g. `unix://`) is one server, for the client to judge.
 pub(crate) fn parse(url: &str) -> Result<Topology, UrlError> {
-    let lower = url.get(..16).unwrap_or(url).to_ascii_lowercase();
-    if lower.starts_with("redis://") || lower.starts_with("rediss://") {
-        return Ok(Topology::Standalone(url.to_owned()));
-    }
-    if lower.starts_with("rediss+") {
-        return Err("TLS to Sentinel or Cluster nodes needs a client built with TLS");
-    }
     if let Some(rest) = strip_prefix_ci(url, "redis+sentinel://") {
         return parse_sentinel(rest).map(Topology::Sentinel);
     }
     if let Some(rest) = strip_prefix_ci(url, "redis+cluster://") {
         return parse_cluster(rest).map(Topology::Cluster);
     }
-    Err("the scheme must be redis://, redis+sentinel:// or redis+cluster://")
+    if strip_prefix_ci(url, "rediss+").is_some() {
+        return Err("TLS to Sentinel or Cluster nodes needs a client built with TLS");
+    }
+    Ok(Topology::Standalone(url.to_owned()))
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -202,12 +200,16 @@ fn parse_hosts(s: &str, default_port: u16) -> Result<Vec<(String, u16)>, UrlErro
                 None => (entry, None),
             }
         };
-        if host.is_empty()
-            || !host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
-        {
-            return Err("a host name is not valid");
+        let valid = if entry.starts_with('[') {
+            host.parse::<std::net::Ipv6Addr>().is_ok()
+        } else {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        };
+        if !valid {
+            return Err("a host is not a name, an IPv4 address or a bracketed IPv6 address");
         }
         let port = match port {
             None => default_port,
@@ -300,10 +302,9 @@ mod tests {
             parse("redis://:pw@r:6379/2").unwrap(),
             Topology::Standalone("redis://:pw@r:6379/2".into())
         );
-        assert!(matches!(
-            parse("REDIS://r").unwrap(),
-            Topology::Standalone(_)
-        ));
+        for other in ["REDIS://r", "unix:///run/redis.sock", "http://r", ""] {
+            assert!(matches!(parse(other).unwrap(), Topology::Standalone(_)));
+        }
     }
 
     #[test]
@@ -352,7 +353,6 @@ mod tests {
     #[test]
     fn bad_urls_are_refused_without_echoing_them() {
         for bad in [
-            "http://r",
             "redis+sentinel://s1",
             "redis+sentinel://s1/",
             "redis+sentinel://s1:x/m",
@@ -369,7 +369,9 @@ mod tests {
             "redis+cluster://a#frag",
             "rediss+cluster://a",
             "redis+cluster://:%ff@a",
-            "",
+            "redis+cluster://[a:b]:1",
+            "redis+cluster://[host]:1",
+            "redis+cluster://a:b:1",
         ] {
             let e = parse(bad)
                 .err()

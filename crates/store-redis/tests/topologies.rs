@@ -151,6 +151,35 @@ async fn sentinel_failover_is_followed_without_a_restart() {
     delivered(&writer, &heard, "after the failover").await;
 }
 
+/// A primary that stops answering without closing its connections (SIGSTOP: a lost node, a
+/// partition): the data connection and the invalidation subscription must both leave it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentinel_failover_of_a_silent_primary_moves_the_subscription() {
+    let setup = start_sentinel().await;
+    let prefix = unique_prefix("sfrozen");
+    let writer = RedisBackend::connect(&setup.url(), &prefix).await.unwrap();
+    let reader = RedisBackend::connect(&setup.url(), &prefix).await.unwrap();
+    let heard = listening(&reader);
+    delivered(&writer, &heard, "before").await;
+    writer
+        .commit(Txn::new().put("k", b"before".to_vec()))
+        .await
+        .unwrap();
+    let setup = tokio::task::spawn_blocking(move || {
+        setup.wait_replicated();
+        setup
+    })
+    .await
+    .unwrap();
+
+    setup.primary.freeze(true);
+    let refused_for = write_through_failover(&writer, "k2").await;
+    eprintln!("writes refused for {refused_for:?} while the frozen primary was replaced");
+    assert_eq!(read_after_failover(&reader, "k").await, b"before");
+    // The reader's subscription sat on the frozen server: it must have moved on its own.
+    delivered(&writer, &heard, "after the failover").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_failover_is_followed_without_a_restart() {
     let mut setup = tokio::task::spawn_blocking(|| ClusterSetup::start(3, 1))
