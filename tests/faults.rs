@@ -312,6 +312,37 @@ fn http_status<T, E>(r: &Result<T, SdkError<E, HttpResponse>>) -> u16 {
     r.as_ref().map_or_else(common::status, |_| 200)
 }
 
+/// Creates a user and assumes `arn` through replica `i` until both succeed, within `limit`
+/// of `since`; every failure meanwhile must be a 503.
+async fn writes_resume(c: &Cluster, i: usize, arn: &str, since: Instant, limit: Duration) {
+    let (iam, sts) = (c.admin_iam(i), c.admin_sts(i));
+    for n in 0.. {
+        let user = iam
+            .create_user()
+            .user_name(format!("after-{i}-{n}"))
+            .send()
+            .await;
+        let creds = sts
+            .assume_role()
+            .role_arn(arn)
+            .role_session_name("after")
+            .send()
+            .await;
+        let statuses = [http_status(&user), http_status(&creds)];
+        assert!(
+            statuses.iter().all(|s| [200, 503].contains(s)),
+            "{statuses:?}: {:?} {:?}",
+            user.err(),
+            creds.err()
+        );
+        if statuses == [200, 200] {
+            return;
+        }
+        assert!(since.elapsed() < limit, "replica {} not back", i + 1);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_outage_is_503_and_service_resumes_without_restart() {
     // AOF so that the account is still there when Redis comes back.
@@ -345,37 +376,7 @@ async fn redis_outage_is_503_and_service_resumes_without_restart() {
     let restarted = Instant::now();
     // Until Redis has loaded and a replica has reconnected, its calls fail with 503 only.
     for (i, g) in c.replicas.iter().enumerate() {
-        let (iam, sts) = (c.admin_iam(i), c.admin_sts(i));
-        for n in 0.. {
-            let user = iam
-                .create_user()
-                .user_name(format!("after-{i}-{n}"))
-                .send()
-                .await;
-            let creds = sts
-                .assume_role()
-                .role_arn(&arn)
-                .role_session_name("recovered")
-                .send()
-                .await;
-            let statuses = [http_status(&user), http_status(&creds)];
-            assert!(
-                statuses.iter().all(|s| [200, 503].contains(s)),
-                "{statuses:?}: {:?} {:?}",
-                user.err(),
-                creds.err()
-            );
-            if statuses == [200, 200] {
-                break;
-            }
-            let waited = restarted.elapsed();
-            assert!(
-                waited < Duration::from_secs(30),
-                "replica {} not back",
-                i + 1
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        writes_resume(&c, i, &arn, restarted, Duration::from_secs(30)).await;
         assert_eq!(g.readyz().await, 200);
         assert!(!g.log().contains("panicked"), "replica {} panicked", i + 1);
         eprintln!(
@@ -457,36 +458,7 @@ async fn sentinel_failover_is_followed_by_every_replica() {
     sentinel.primary.stop();
     let killed = Instant::now();
     for (i, g) in c.replicas.iter().enumerate() {
-        let (iam, sts) = (c.admin_iam(i), c.admin_sts(i));
-        for n in 0.. {
-            let user = iam
-                .create_user()
-                .user_name(format!("after-{i}-{n}"))
-                .send()
-                .await;
-            let creds = sts
-                .assume_role()
-                .role_arn(&arn)
-                .role_session_name("after")
-                .send()
-                .await;
-            let statuses = [http_status(&user), http_status(&creds)];
-            assert!(
-                statuses.iter().all(|s| [200, 503].contains(s)),
-                "{statuses:?}: {:?} {:?}",
-                user.err(),
-                creds.err()
-            );
-            if statuses == [200, 200] {
-                break;
-            }
-            assert!(
-                killed.elapsed() < Duration::from_secs(40),
-                "replica {} never followed the failover",
-                i + 1
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        writes_resume(&c, i, &arn, killed, Duration::from_secs(40)).await;
         // Credentials minted before the failover still work: the session was replicated.
         let me = g.sts(session(&before)).get_caller_identity().send().await;
         assert!(me.is_ok(), "replica {}: {me:?}", i + 1);

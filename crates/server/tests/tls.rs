@@ -7,11 +7,11 @@ use fedgate_server::{App, Config};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn https_request(
+/// A TLS connection to `localhost` at `addr`, trusting `roots`.
+async fn https_connect(
     addr: std::net::SocketAddr,
     roots: rustls::RootCertStore,
-    raw: &str,
-) -> String {
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -22,41 +22,78 @@ async fn https_request(
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-    let mut tls = connector.connect(name, tcp).await.unwrap();
+    connector.connect(name, tcp).await.unwrap()
+}
+
+async fn https_request(
+    addr: std::net::SocketAddr,
+    roots: rustls::RootCertStore,
+    raw: &str,
+) -> String {
+    let mut tls = https_connect(addr, roots).await;
     tls.write_all(raw.as_bytes()).await.unwrap();
     let mut out = Vec::new();
     let _ = tls.read_to_end(&mut out).await;
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The gateway serving HTTPS on a loopback port with a fresh self-signed certificate for
+/// `localhost`; `stop` begins the shutdown, `server` is its task.
+struct TlsServer {
+    addr: std::net::SocketAddr,
+    roots: rustls::RootCertStore,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TlsServer {
+    async fn start() -> TlsServer {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let (cert_pem, key_pem) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+        std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+        std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = Config {
+            data_dir: dir.path().join("data"),
+            listen: addr,
+            ..Config::default()
+        };
+        let app = App::open(config, Arc::new(NullAuditSink)).await.unwrap();
+        let tls = fedgate_server::tls::server_config(&cert_pem, &key_pem).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(fedgate_server::tls::run_tls(
+            listener,
+            app.router(),
+            tls,
+            async {
+                let _ = rx.await;
+            },
+        ));
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert.cert.der().clone()).unwrap();
+        TlsServer {
+            addr,
+            roots,
+            stop: tx,
+            server,
+            _dir: dir,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_the_api_over_tls() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let (cert_pem, key_pem) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
-    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
-    std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config {
-        data_dir: dir.path().join("data"),
-        listen: addr,
-        ..Config::default()
-    };
-    let app = App::open(config, Arc::new(NullAuditSink)).await.unwrap();
-    let tls = fedgate_server::tls::server_config(&cert_pem, &key_pem).unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(fedgate_server::tls::run_tls(
-        listener,
-        app.router(),
-        tls,
-        async {
-            let _ = rx.await;
-        },
-    ));
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.cert.der().clone()).unwrap();
+    let TlsServer {
+        addr,
+        roots,
+        stop: tx,
+        server,
+        _dir,
+    } = TlsServer::start().await;
     let health = https_request(
         addr,
         roots.clone(),
@@ -153,43 +190,14 @@ async fn read_response(io: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
 /// then exits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_over_tls_serves_kept_alive_connections_once_more() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let (cert_pem, key_pem) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
-    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
-    std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config {
-        data_dir: dir.path().join("data"),
-        listen: addr,
-        ..Config::default()
-    };
-    let app = App::open(config, Arc::new(NullAuditSink)).await.unwrap();
-    let tls = fedgate_server::tls::server_config(&cert_pem, &key_pem).unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(fedgate_server::tls::run_tls(
-        listener,
-        app.router(),
-        tls,
-        async {
-            let _ = rx.await;
-        },
-    ));
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.cert.der().clone()).unwrap();
-    let client = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-    let mut kept = connector.connect(name, tcp).await.unwrap();
+    let TlsServer {
+        addr,
+        roots,
+        stop: tx,
+        server,
+        _dir,
+    } = TlsServer::start().await;
+    let mut kept = https_connect(addr, roots).await;
     let get = b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n";
     kept.write_all(get).await.unwrap();
     let first = read_response(&mut kept).await;

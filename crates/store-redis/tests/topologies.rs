@@ -10,7 +10,7 @@ use fedgate_store_redis::RedisBackend;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{ClusterSetup, SentinelSetup, command, wait_until};
+use support::{ClusterSetup, RedisServer, SentinelSetup, command, wait_until};
 
 fn unique_prefix(name: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
@@ -54,8 +54,24 @@ async fn cluster_store(setup: &ClusterSetup, case: &str) -> Store {
 
 fedgate_store::conformance_suite!(sequential conformance_through_cluster, start_cluster, cluster_store);
 
+type Heard = Arc<Mutex<Vec<Option<String>>>>;
+
+/// Two backends on `url` under `prefix`, the reader listening, the channel checked, and the
+/// key `k` written: what a failover test starts from.
+async fn writer_and_listener(url: &str, prefix: &str) -> (RedisBackend, RedisBackend, Heard) {
+    let writer = RedisBackend::connect(url, prefix).await.unwrap();
+    let reader = RedisBackend::connect(url, prefix).await.unwrap();
+    let heard = listening(&reader);
+    delivered(&writer, &heard, "before").await;
+    writer
+        .commit(Txn::new().put("k", b"before".to_vec()))
+        .await
+        .unwrap();
+    (writer, reader, heard)
+}
+
 /// Collects what the backend's invalidation listener hears.
-fn listening(b: &RedisBackend) -> Arc<Mutex<Vec<Option<String>>>> {
+fn listening(b: &RedisBackend) -> Heard {
     let heard = Arc::new(Mutex::new(Vec::new()));
     let h = Arc::clone(&heard);
     b.listen(Arc::new(move |m| h.lock().unwrap().push(m)));
@@ -115,33 +131,24 @@ async fn read_after_failover(b: &RedisBackend, key: &str) -> Vec<u8> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sentinel_failover_is_followed_without_a_restart() {
+/// A write, then the primary goes (`fail` kills or freezes it): writes come back on the
+/// replica the Sentinel promotes, the earlier write is there, and a second backend's
+/// invalidation subscription follows.
+async fn sentinel_failover(name: &str, fail: fn(&mut RedisServer)) {
     let setup = start_sentinel().await;
-    let prefix = unique_prefix("sfail");
-    let writer = RedisBackend::connect(&setup.url(), &prefix).await.unwrap();
-    let reader = RedisBackend::connect(&setup.url(), &prefix).await.unwrap();
-    let heard = listening(&reader);
-    delivered(&writer, &heard, "before").await;
-
-    writer
-        .commit(Txn::new().put("k", b"before".to_vec()))
-        .await
-        .unwrap();
+    let (writer, reader, heard) = writer_and_listener(&setup.url(), &unique_prefix(name)).await;
     // Replication is asynchronous: wait until the replica has the write before the primary
     // goes, so that the write is expected to survive.
-    let setup = tokio::task::spawn_blocking(move || {
+    let mut setup = tokio::task::spawn_blocking(move || {
         setup.wait_replicated();
         setup
     })
     .await
     .unwrap();
-    let mut setup = setup;
 
-    setup.primary.stop();
+    fail(&mut setup.primary);
     let refused_for = write_through_failover(&writer, "k2").await;
-    eprintln!("writes refused for {refused_for:?} during the Sentinel failover");
-
+    eprintln!("{name}: writes refused for {refused_for:?} during the Sentinel failover");
     // The replica is the primary now, and both backends use it.
     let role = command(setup.replica.port, &["ROLE"]).unwrap();
     assert!(role.contains("master"), "{role}");
@@ -151,33 +158,16 @@ async fn sentinel_failover_is_followed_without_a_restart() {
     delivered(&writer, &heard, "after the failover").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentinel_failover_is_followed_without_a_restart() {
+    sentinel_failover("killed", RedisServer::stop).await;
+}
+
 /// A primary that stops answering without closing its connections (SIGSTOP: a lost node, a
 /// partition): the data connection and the invalidation subscription must both leave it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sentinel_failover_of_a_silent_primary_moves_the_subscription() {
-    let setup = start_sentinel().await;
-    let prefix = unique_prefix("sfrozen");
-    let writer = RedisBackend::connect(&setup.url(), &prefix).await.unwrap();
-    let reader = RedisBackend::connect(&setup.url(), &prefix).await.unwrap();
-    let heard = listening(&reader);
-    delivered(&writer, &heard, "before").await;
-    writer
-        .commit(Txn::new().put("k", b"before".to_vec()))
-        .await
-        .unwrap();
-    let setup = tokio::task::spawn_blocking(move || {
-        setup.wait_replicated();
-        setup
-    })
-    .await
-    .unwrap();
-
-    setup.primary.freeze(true);
-    let refused_for = write_through_failover(&writer, "k2").await;
-    eprintln!("writes refused for {refused_for:?} while the frozen primary was replaced");
-    assert_eq!(read_after_failover(&reader, "k").await, b"before");
-    // The reader's subscription sat on the frozen server: it must have moved on its own.
-    delivered(&writer, &heard, "after the failover").await;
+    sentinel_failover("frozen", |primary| primary.freeze(true)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,15 +181,7 @@ async fn cluster_failover_is_followed_without_a_restart() {
     // Seeds that include the primary about to fail, and another node.
     let other = (owner + 1) % setup.nodes.len();
     let url = setup.url_with(&[&setup.nodes[owner], &setup.nodes[other]]);
-    let writer = RedisBackend::connect(&url, &prefix).await.unwrap();
-    let reader = RedisBackend::connect(&url, &prefix).await.unwrap();
-    let heard = listening(&reader);
-    delivered(&writer, &heard, "before").await;
-
-    writer
-        .commit(Txn::new().put("k", b"before".to_vec()))
-        .await
-        .unwrap();
+    let (writer, reader, heard) = writer_and_listener(&url, &prefix).await;
     let replica_port = setup.nodes[replicas[0]].port;
     let owner_port = setup.nodes[owner].port;
     tokio::task::spawn_blocking(move || {
