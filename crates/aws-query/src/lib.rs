@@ -12,6 +12,7 @@ pub mod actions;
 mod audit;
 pub mod auth;
 pub mod authorize;
+pub mod client_addr;
 pub mod dispatch;
 pub mod error;
 pub mod form;

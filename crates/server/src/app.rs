@@ -34,6 +34,8 @@ pub struct App {
     pub audit: Arc<dyn AuditSink>,
     /// Browser sign-in (`/sso/oidc/{name}`).
     pub sso: Arc<fedgate_console::Sso>,
+    /// `proxy.trusted_addrs`: whose `X-Forwarded-For` names the caller.
+    proxies: Arc<fedgate_aws_query::client_addr::TrustedProxies>,
     embedded: Option<EmbeddedBackend>,
 }
 
@@ -194,6 +196,9 @@ impl App {
             .map(Arc::new);
         let sso = fedgate_console::Sso::new(api.clone(), sso_settings)
             .map_err(|e| anyhow::anyhow!("sso: {e}"))?;
+        let proxies = Arc::new(fedgate_aws_query::client_addr::TrustedProxies::new(
+            &config.proxy.trusted_addrs,
+        ));
         Ok(App {
             config,
             iam,
@@ -201,6 +206,7 @@ impl App {
             metrics,
             audit,
             sso: Arc::new(sso),
+            proxies,
             embedded,
         })
     }
@@ -232,6 +238,10 @@ impl App {
         query
             .merge(ops)
             .merge(fedgate_console::router(self.sso.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                self.proxies.clone(),
+                fedgate_aws_query::client_addr::resolve,
+            ))
     }
 
     /// Creates an account with its root user, admin user and access key, and audits it.

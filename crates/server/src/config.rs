@@ -34,6 +34,17 @@ pub struct Config {
     pub throttle: ThrottleSection,
     pub sso: SsoSection,
     pub console: ConsoleConfig,
+    pub proxy: ProxyConfig,
+}
+
+/// Reverse proxies in front of fedgate (`[proxy]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyConfig {
+    /// Addresses or CIDR blocks of the proxies (ingress controllers, load balancers) whose
+    /// `X-Forwarded-For` header fedgate believes (`FEDGATE_PROXY__TRUSTED_ADDRS`). Empty (the
+    /// default): the header is ignored and the caller is the TCP peer.
+    pub trusted_addrs: Vec<String>,
 }
 
 /// The web console's session and lockout limits (`[console]`).
@@ -374,6 +385,7 @@ impl Default for Config {
             throttle: ThrottleSection::default(),
             sso: SsoSection::default(),
             console: ConsoleConfig::default(),
+            proxy: ProxyConfig::default(),
         }
     }
 }
@@ -558,6 +570,13 @@ impl Config {
             return err("region must not be empty".into());
         }
         self.console.validate()?;
+        for a in &self.proxy.trusted_addrs {
+            if fedgate_policy::Cidr::parse(a).is_none() {
+                return err(format!(
+                    "proxy.trusted_addrs: {a:?} is not an IP address or CIDR block"
+                ));
+            }
+        }
         let q = &self.quotas;
         for (name, v) in [
             ("users", q.users),

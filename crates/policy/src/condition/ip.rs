@@ -3,9 +3,9 @@
 
 use std::net::IpAddr;
 
-/// A parsed CIDR block (host bits masked off).
+/// A parsed CIDR block (host bits masked off). Also what `proxy.trusted_addrs` is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Cidr {
+pub struct Cidr {
     net: u128,
     prefix: u8,
     v6: bool,
@@ -30,7 +30,8 @@ fn mask(prefix: u8, v6: bool) -> u128 {
 }
 
 impl Cidr {
-    pub(crate) fn parse(s: &str) -> Option<Cidr> {
+    /// `a.b.c.d/n`, `v6::/n`, or an address alone (one host).
+    pub fn parse(s: &str) -> Option<Cidr> {
         let s = s.trim();
         let (addr, prefix) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p)),
@@ -61,6 +62,11 @@ impl Cidr {
         Some(self.contains_addr(parse_addr(s)?))
     }
 
+    /// Whether `ip` is inside the block (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains_ip(&self, ip: IpAddr) -> bool {
+        self.contains_addr(bits(ip.to_canonical()))
+    }
+
     /// Whether a parsed request address is inside the block.
     pub(crate) fn contains_addr(&self, (a, v6): (u128, bool)) -> bool {
         v6 == self.v6 && a & mask(self.prefix, v6) == self.net
@@ -71,8 +77,6 @@ impl Cidr {
 pub(crate) fn parse_addr(s: &str) -> Option<(u128, bool)> {
     s.trim().parse::<IpAddr>().ok().map(bits)
 }
-
-impl Cidr {}
 
 #[cfg(test)]
 mod tests {
