@@ -1,7 +1,7 @@
 //! `/console/groups`: the account's groups (ListGroups) with a CreateGroup form, and one
 //! group's page (`/console/groups/{name}`): ARN, path and creation date and its members
-//! (GetGroup; remove, add), attached and inline policies, and DeleteGroup (refused by AWS
-//! while members or policies remain, the refusal shown). Reads go through `fedgate-iam` for
+//! (GetGroup; remove, add), attached and inline policies, and deletion with its members and
+//! policies removed first ([`super::delete`]). Reads go through `fedgate-iam` for
 //! the session's principal; changes run the IAM actions through `/console/do`. A missing
 //! group is a 404.
 
@@ -142,15 +142,9 @@ async fn detail(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Requ
             "delete",
             "Delete group",
             &format!(
-                "<p>AWS refuses to delete a group that still has members or policies.</p>{}",
-                action_form(
-                    &s,
-                    "DeleteGroup",
-                    &[("GroupName", &group.name)],
-                    "",
-                    "Delete group",
-                    "/console/groups"
-                )
+                "<p>Removes its members, detaches its managed policies and deletes its inline \
+policies (each an IAM action of its own, decided and audited), then the group.</p>{}",
+                super::delete::form(&s, "group", &group.name, "Delete group", "/console/groups")
             ),
         ),
     ]

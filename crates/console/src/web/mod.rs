@@ -12,6 +12,7 @@
 pub mod account;
 pub mod act;
 pub mod dashboard;
+pub mod delete;
 pub mod federation;
 pub mod groups;
 pub mod layout;
@@ -61,6 +62,7 @@ pub fn router(sso: Arc<Sso>) -> Router {
         )
         .route("/console/signout", post(signin::signout))
         .route("/console/do", post(act::run))
+        .route("/console/delete", post(delete::run))
         .route("/console/validate-policy", post(act::validate_policy))
         .route("/console/static/console.js", get(script))
         .route("/console/home", get(dashboard::home))

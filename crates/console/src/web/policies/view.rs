@@ -249,13 +249,12 @@ fn delete_section(s: &Signed, info: &PolicyInfo) -> String {
     }
     format!(
         "<section aria-labelledby=\"h-del\"><h2 id=\"h-del\">Delete policy</h2>\
-<p>Detach it from every user, group and role and delete its non-default versions first \
-(DeletePolicy refuses otherwise).</p>{}</section>",
-        action_form(
+<p>Detaches it from every user, group and role and deletes its non-default versions (each \
+an IAM action of its own, decided and audited), then the policy.</p>{}</section>",
+        super::super::delete::form(
             s,
-            "DeletePolicy",
-            &[("PolicyArn", &info.arn)],
-            "",
+            "policy",
+            &info.arn,
             &format!("Delete policy {}", info.name),
             "/console/policies",
         )

@@ -302,13 +302,13 @@ async fn inline_section(
 fn delete_section(s: &Signed, role: &Role) -> String {
     format!(
         "<section aria-labelledby=\"h-del\"><h2 id=\"h-del\">Delete role</h2>\
-<p>Detach its managed policies and delete its inline policies first (DeleteRole refuses a \
-role that still has them). Sessions already issued for the role stop working.</p>{}</section>",
-        action_form(
+<p>Detaches its managed policies and deletes its inline policies (each an IAM action of its \
+own, decided and audited), then the role. Sessions already issued for the role stop \
+working.</p>{}</section>",
+        super::super::delete::form(
             s,
-            "DeleteRole",
-            &[("RoleName", &role.name)],
-            "",
+            "role",
+            &role.name,
             &format!("Delete role {}", role.name),
             "/console/roles",
         )

@@ -85,16 +85,10 @@ async fn show(sso: &Sso, req: Request, name: &str) -> Response {
             "delete",
             "Delete user",
             &format!(
-                "<p>AWS refuses to delete a user who still has a password, access keys, MFA \
-devices, groups or policies: remove those first.</p>{}",
-                action_form(
-                    &s,
-                    "DeleteUser",
-                    &[("UserName", &user.name)],
-                    "",
-                    "Delete user",
-                    "/console/users"
-                )
+                "<p>Deletes the user's console password and access keys, deactivates its MFA \
+devices, removes it from its groups, detaches its managed policies and deletes its inline \
+policies (each an IAM action of its own, decided and audited), then the user.</p>{}",
+                super::super::delete::form(&s, "user", &user.name, "Delete user", "/console/users")
             ),
         ),
     ]
