@@ -87,14 +87,21 @@ async fn without_trusted_proxies_the_header_is_ignored() {
 
 #[test]
 fn bad_proxy_addresses_are_refused_at_start() {
-    let r = fedgate_server::Config::load_from(
-        None,
-        &fedgate_server::Overrides::default(),
-        vec![(
-            "FEDGATE_PROXY__TRUSTED_ADDRS".into(),
-            r#"["10.0.0.0/8", "10.0.0.0/33"]"#.into(),
-        )],
-    );
-    let e = r.unwrap_err().to_string();
-    assert!(e.contains("proxy.trusted_addrs"), "{e}");
+    for (list, why) in [
+        (r#"["10.0.0.0/8", "10.0.0.0/33"]"#, "is not an IP address"),
+        (r#"["0.0.0.0/0"]"#, "every client"),
+        (r#"["::/0"]"#, "every client"),
+        (r#"["::ffff:10.0.0.0/104"]"#, "IPv4-mapped"),
+    ] {
+        let r = fedgate_server::Config::load_from(
+            None,
+            &fedgate_server::Overrides::default(),
+            vec![("FEDGATE_PROXY__TRUSTED_ADDRS".into(), list.into())],
+        );
+        let e = r.unwrap_err().to_string();
+        assert!(
+            e.contains("proxy.trusted_addrs") && e.contains(why),
+            "{list}: {e}"
+        );
+    }
 }

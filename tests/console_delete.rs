@@ -94,6 +94,26 @@ async fn users_groups_roles_and_policies_go_with_their_dependents() {
             .await
             .unwrap();
     }
+    let device = iam
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("leaver-phone")
+        .send()
+        .await
+        .unwrap();
+    let device = device.virtual_mfa_device().unwrap();
+    let seed = std::str::from_utf8(device.base32_string_seed().unwrap().as_ref())
+        .unwrap()
+        .to_owned();
+    let seed = fedgate_iam::totp::base32_decode(&seed).unwrap();
+    let t = common::now_step();
+    iam.enable_mfa_device()
+        .user_name("leaver")
+        .serial_number(device.serial_number())
+        .authentication_code1(fedgate_iam::totp::code_at(&seed, t - 1))
+        .authentication_code2(fedgate_iam::totp::code_at(&seed, t))
+        .send()
+        .await
+        .unwrap();
     iam.create_group().group_name("team").send().await.unwrap();
     iam.add_user_to_group()
         .group_name("team")
@@ -164,6 +184,13 @@ async fn users_groups_roles_and_policies_go_with_their_dependents() {
         .send()
         .await
         .unwrap();
+    // ...and the same policy is another user's permissions boundary.
+    iam.create_user()
+        .user_name("bounded")
+        .permissions_boundary(&arn)
+        .send()
+        .await
+        .unwrap();
 
     let mut b = root(&h).await;
     let p = press_delete(
@@ -192,6 +219,14 @@ async fn users_groups_roles_and_policies_go_with_their_dependents() {
         assert_eq!(audited(&h, event), 1, "{event}");
     }
     assert_eq!(audited(&h, "DeleteAccessKey"), 2);
+    // The virtual MFA device went with it (its name is free again).
+    assert_eq!(audited(&h, "DeactivateMFADevice"), 1);
+    assert_eq!(audited(&h, "DeleteVirtualMFADevice"), 1);
+    iam.create_virtual_mfa_device()
+        .virtual_mfa_device_name("leaver-phone")
+        .send()
+        .await
+        .unwrap();
 
     let p = press_delete(
         &mut b,
@@ -246,6 +281,43 @@ async fn users_groups_roles_and_policies_go_with_their_dependents() {
         .await
         .unwrap();
     assert!(attached.attached_policies().is_empty());
+    let bounded = iam.get_user().user_name("bounded").send().await.unwrap();
+    assert!(
+        bounded.user().unwrap().permissions_boundary().is_none(),
+        "the boundary was removed"
+    );
+
+    // An AWS managed policy cannot be deleted: refused before anything is detached.
+    iam.attach_user_policy()
+        .user_name("stayer")
+        .policy_arn(READ_ONLY_ARN)
+        .send()
+        .await
+        .unwrap();
+    let csrf = b.csrf.clone();
+    let p = b
+        .post(
+            "/console/delete",
+            &[
+                ("csrf", &csrf),
+                ("kind", "policy"),
+                ("name", READ_ONLY_ARN),
+                ("next", "/console/policies"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 400, "{}", p.body);
+    let attached = iam
+        .list_attached_user_policies()
+        .user_name("stayer")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        attached.attached_policies().len(),
+        1,
+        "nothing was detached"
+    );
 }
 
 fn common_enc(s: &str) -> String {

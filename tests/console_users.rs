@@ -264,18 +264,16 @@ async fn the_user_page_actions_change_what_the_api_sees() {
     assert!(page.body.contains("arn:aws:iam::123456789012:user/bob"));
     assert!(page.body.contains(&key_id));
     assert!(page.body.contains("The user has no console password."));
-    for action in [
-        "AttachUserPolicy",
-        "UpdateAccessKey",
-        "AddUserToGroup",
-        "DeleteUser",
-    ] {
+    for action in ["AttachUserPolicy", "UpdateAccessKey", "AddUserToGroup"] {
         assert!(
             page.body
                 .contains(&format!("name=\"Action\" value=\"{action}\"")),
             "{action}"
         );
     }
+    // Deletion goes through /console/delete, which removes the dependents first.
+    assert!(page.body.contains("action=\"/console/delete\""));
+    assert!(page.body.contains("name=\"kind\" value=\"user\""));
 
     // Attach, then detach, a managed policy.
     let p = act(

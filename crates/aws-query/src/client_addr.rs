@@ -8,7 +8,8 @@
 //! is the caller, since everything left of it was written by someone fedgate does not trust.
 //! A peer that is not trusted is the caller whatever its headers say; an entry that is not an
 //! address ends the walk (the caller is then the last trusted hop). The result replaces the
-//! request's `ConnectInfo`, which every handler reads.
+//! request's `ConnectInfo`, which every handler reads. IPv4-mapped IPv6 addresses (a dual-stack
+//! listener's IPv4 clients) are always written as IPv4.
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
@@ -72,17 +73,24 @@ fn parse_hop(raw: &[u8]) -> Option<IpAddr> {
         .map(|ip| ip.to_canonical())
 }
 
-/// The middleware: rewrites `ConnectInfo` when the peer is a trusted proxy.
+/// The middleware: rewrites `ConnectInfo` when the peer is a trusted proxy, and writes an
+/// IPv4-mapped IPv6 peer as its IPv4 address.
 pub async fn resolve(
     State(proxies): State<Arc<TrustedProxies>>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    if !proxies.0.is_empty()
-        && let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied()
-    {
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
         let values = req.headers().get_all("x-forwarded-for");
-        if let Some(caller) = proxies.caller(peer.ip(), values.iter().map(|v| v.as_bytes())) {
+        let caller = if proxies.0.is_empty() {
+            None
+        } else {
+            proxies.caller(peer.ip(), values.iter().map(|v| v.as_bytes()))
+        };
+        // An IPv4 client of a dual-stack listener is its IPv4 address (`aws:SourceIp` blocks
+        // and per-address limits are written in IPv4).
+        let caller = caller.unwrap_or_else(|| peer.ip().to_canonical());
+        if caller != peer.ip() {
             req.extensions_mut()
                 .insert(ConnectInfo(SocketAddr::new(caller, peer.port())));
         }

@@ -576,6 +576,20 @@ impl Config {
                     "proxy.trusted_addrs: {a:?} is not an IP address or CIDR block"
                 ));
             }
+            let (addr, prefix) = a.trim().split_once('/').unwrap_or((a.trim(), ""));
+            if prefix.trim_start_matches('0').is_empty() && !prefix.is_empty() {
+                return err(format!(
+                    "proxy.trusted_addrs: {a:?} would let every client choose its own address"
+                ));
+            }
+            if addr
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok_and(|v6| v6.to_ipv4_mapped().is_some())
+            {
+                return err(format!(
+                    "proxy.trusted_addrs: {a:?} is IPv4-mapped; write the IPv4 address or block"
+                ));
+            }
         }
         let q = &self.quotas;
         for (name, v) in [

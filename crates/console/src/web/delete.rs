@@ -5,15 +5,16 @@
 //!
 //! | kind | removed first | then |
 //! |---|---|---|
-//! | user | console password, access keys, MFA devices (deactivated), group memberships, attached and inline policies | DeleteUser |
+//! | user | console password, access keys, MFA devices (deactivated; virtual ones deleted), group memberships, attached and inline policies | DeleteUser |
 //! | group | members, attached and inline policies | DeleteGroup |
 //! | role | attached and inline policies | DeleteRole |
-//! | policy | attachments to users, groups and roles; non-default versions | DeletePolicy |
+//! | policy | attachments to users, groups and roles; its use as a permissions boundary; non-default versions | DeletePolicy |
 //!
 //! Every step runs through [`fedgate_aws_query::QueryApi::invoke`] for the session's
 //! principal: each is decided by the caller's policies and audited, exactly as if the caller
 //! had made the calls one by one. The first refusal stops the sequence and is shown with how
-//! many steps were done before it (those stay done, as they would through the API).
+//! many steps were done before it (those stay done, as they would through the API; there is
+//! no dry run first). An AWS managed policy is refused before any step.
 
 use super::act::{params, refused, safe_next, with_done, xml_text};
 use super::layout::page_with;
@@ -159,6 +160,14 @@ impl Steps<'_> {
                 ("SerialNumber", &serial),
             ])
             .await?;
+            // A virtual device would otherwise stay behind, unassigned, holding its seed.
+            if serial.contains(":mfa/") {
+                self.change(&[
+                    ("Action", "DeleteVirtualMFADevice"),
+                    ("SerialNumber", &serial),
+                ])
+                .await?;
+            }
         }
         for group in self
             .list(&[("Action", "ListGroupsForUser"), ("UserName", user)])
@@ -238,8 +247,20 @@ impl Steps<'_> {
     }
 
     async fn policy(&mut self, arn: &str) -> Result<(), ApiError> {
+        // AWS managed policies cannot be deleted: refuse before detaching anything.
+        if fedgate_core::Arn::parse(arn).is_ok_and(|a| a.account == "aws") {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidInput",
+                "AWS managed policies cannot be deleted.",
+            ));
+        }
         for entity in self
-            .list(&[("Action", "ListEntitiesForPolicy"), ("PolicyArn", arn)])
+            .list(&[
+                ("Action", "ListEntitiesForPolicy"),
+                ("PolicyArn", arn),
+                ("PolicyUsageFilter", "PermissionsPolicy"),
+            ])
             .await?
         {
             let (action, key, name) = if let Some(n) = xml_text(&entity, "UserName") {
@@ -253,6 +274,25 @@ impl Steps<'_> {
             };
             self.change(&[("Action", action), (key, &name), ("PolicyArn", arn)])
                 .await?;
+        }
+        // Users and roles whose permissions boundary it is lose the boundary, as in the AWS
+        // console (DeletePolicy refuses a policy in use as a boundary).
+        for entity in self
+            .list(&[
+                ("Action", "ListEntitiesForPolicy"),
+                ("PolicyArn", arn),
+                ("PolicyUsageFilter", "PermissionsBoundary"),
+            ])
+            .await?
+        {
+            let (action, key, name) = if let Some(n) = xml_text(&entity, "UserName") {
+                ("DeleteUserPermissionsBoundary", "UserName", n)
+            } else if let Some(n) = xml_text(&entity, "RoleName") {
+                ("DeleteRolePermissionsBoundary", "RoleName", n)
+            } else {
+                continue;
+            };
+            self.change(&[("Action", action), (key, &name)]).await?;
         }
         for version in self
             .list(&[("Action", "ListPolicyVersions"), ("PolicyArn", arn)])
