@@ -81,10 +81,10 @@ pub async fn resolve(
     next: Next,
 ) -> Response {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        let values = req.headers().get_all("x-forwarded-for");
         let caller = if proxies.0.is_empty() {
             None
         } else {
+            let values = req.headers().get_all("x-forwarded-for");
             proxies.caller(peer.ip(), values.iter().map(|v| v.as_bytes()))
         };
         // An IPv4 client of a dual-stack listener is its IPv4 address (`aws:SourceIp` blocks

@@ -152,7 +152,6 @@ pub(crate) struct Failover {
     failing: AtomicBool,
 }
 
-#[derive(Clone)]
 struct Primary {
     addr: String,
     client: Client,
@@ -199,19 +198,26 @@ impl Failover {
         Ok(failover)
     }
 
-    fn current(&self) -> Primary {
-        self.primary
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// Reads the current primary under the lock, cloning only what the caller needs (this
+    /// runs for every command).
+    fn with_primary<T>(&self, f: impl FnOnce(&Primary) -> T) -> T {
+        f(&self.primary.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     fn conn(&self) -> ConnectionManager {
-        self.current().conn
+        self.with_primary(|p| p.conn.clone())
     }
 
     fn client(&self) -> Client {
-        self.current().client
+        self.with_primary(|p| p.client.clone())
+    }
+
+    /// Passes `reply` on, asking the Sentinels again when it suggests a failover.
+    fn noted<T>(self: &Arc<Self>, reply: redis::RedisResult<T>) -> redis::RedisResult<T> {
+        if reply.as_ref().is_err_and(suggests_failover) {
+            self.rediscover();
+        }
+        reply
     }
 
     /// Asks the Sentinels again in the background, unless that is already under way.
@@ -248,7 +254,7 @@ impl Failover {
         .await
         .map_err(|_| RedisError::from((ErrorKind::Io, "sentinel did not answer in time")))??;
         let addr = found.get_connection_info().addr().to_string();
-        if self.current().addr == addr {
+        if self.with_primary(|p| p.addr == addr) {
             return Ok(());
         }
         let conn = tokio::time::timeout(
@@ -323,12 +329,8 @@ impl ConnectionLike for Conn {
             Conn::Sentinel(f) => {
                 let f = Arc::clone(f);
                 Box::pin(async move {
-                    let mut conn = f.conn();
-                    let reply = conn.req_packed_command(cmd).await;
-                    if reply.as_ref().is_err_and(suggests_failover) {
-                        f.rediscover();
-                    }
-                    reply
+                    let reply = f.conn().req_packed_command(cmd).await;
+                    f.noted(reply)
                 })
             }
         }
@@ -346,12 +348,8 @@ impl ConnectionLike for Conn {
             Conn::Sentinel(f) => {
                 let f = Arc::clone(f);
                 Box::pin(async move {
-                    let mut conn = f.conn();
-                    let reply = conn.req_packed_commands(pipeline, offset, count).await;
-                    if reply.as_ref().is_err_and(suggests_failover) {
-                        f.rediscover();
-                    }
-                    reply
+                    let reply = f.conn().req_packed_commands(pipeline, offset, count).await;
+                    f.noted(reply)
                 })
             }
         }
@@ -361,7 +359,7 @@ impl ConnectionLike for Conn {
         match self {
             Conn::Direct(c) => c.get_db(),
             Conn::Cluster(c) => c.get_db(),
-            Conn::Sentinel(f) => f.conn().get_db(),
+            Conn::Sentinel(f) => f.with_primary(|p| p.conn.get_db()),
         }
     }
 }

@@ -90,12 +90,21 @@ pub async fn run(State(sso): State<Arc<Sso>>, req: Request) -> Response {
 
 /// The refusal page: the API's code and message, and a way back.
 pub fn refused(s: &super::Signed, e: &ApiError, back: &str) -> Response {
+    refused_noting(s, e, back, "")
+}
+
+/// [`refused`] with `note` (HTML) under the API's words.
+pub fn refused_noting(s: &super::Signed, e: &ApiError, back: &str, note: &str) -> Response {
     let status = if e.status.is_server_error() {
         e.status
     } else {
         StatusCode::from_u16(e.status.as_u16()).unwrap_or(StatusCode::BAD_REQUEST)
     };
-    let body = format!("{}<p><a href=\"{}\">Back</a></p>", refusal(e), escape(back));
+    let body = format!(
+        "{}{note}<p><a href=\"{}\">Back</a></p>",
+        refusal(e),
+        escape(back)
+    );
     super::layout::page_with(s, status, "", "Request refused", &body)
 }
 

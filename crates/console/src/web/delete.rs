@@ -16,8 +16,7 @@
 //! many steps were done before it (those stay done, as they would through the API; there is
 //! no dry run first). An AWS managed policy is refused before any step.
 
-use super::act::{params, refused, safe_next, with_done, xml_text};
-use super::layout::page_with;
+use super::act::{params, refused, refused_noting, safe_next, with_done, xml_text};
 use crate::Sso;
 use crate::page::{escape, redirect};
 use axum::extract::{Request, State};
@@ -74,16 +73,15 @@ pub async fn run(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     match result {
         Ok(()) => redirect(&with_done(&next, action), &[]),
         Err(e) if run.done == 0 => refused(&s, &e, &next),
-        Err(e) => {
-            let body = format!(
-                "{}<p>{} step(s) before this one were done and stay done.</p>\
-<p><a href=\"{}\">Back</a></p>",
-                super::layout::refusal(&e),
-                run.done,
-                escape(&next)
-            );
-            page_with(&s, e.status, "", "Request refused", &body)
-        }
+        Err(e) => refused_noting(
+            &s,
+            &e,
+            &next,
+            &format!(
+                "<p>{} step(s) before this one were done and stay done.</p>",
+                run.done
+            ),
+        ),
     }
 }
 
@@ -263,16 +261,11 @@ impl Steps<'_> {
             ])
             .await?
         {
-            let (action, key, name) = if let Some(n) = xml_text(&entity, "UserName") {
-                ("DetachUserPolicy", "UserName", n)
-            } else if let Some(n) = xml_text(&entity, "GroupName") {
-                ("DetachGroupPolicy", "GroupName", n)
-            } else if let Some(n) = xml_text(&entity, "RoleName") {
-                ("DetachRolePolicy", "RoleName", n)
-            } else {
+            let Some((kind, name)) = entity_of(&entity) else {
                 continue;
             };
-            self.change(&[("Action", action), (key, &name), ("PolicyArn", arn)])
+            let (action, key) = (format!("Detach{kind}Policy"), format!("{kind}Name"));
+            self.change(&[("Action", &action), (&key, &name), ("PolicyArn", arn)])
                 .await?;
         }
         // Users and roles whose permissions boundary it is lose the boundary, as in the AWS
@@ -285,14 +278,14 @@ impl Steps<'_> {
             ])
             .await?
         {
-            let (action, key, name) = if let Some(n) = xml_text(&entity, "UserName") {
-                ("DeleteUserPermissionsBoundary", "UserName", n)
-            } else if let Some(n) = xml_text(&entity, "RoleName") {
-                ("DeleteRolePermissionsBoundary", "RoleName", n)
-            } else {
+            let Some((kind, name)) = entity_of(&entity) else {
                 continue;
             };
-            self.change(&[("Action", action), (key, &name)]).await?;
+            let (action, key) = (
+                format!("Delete{kind}PermissionsBoundary"),
+                format!("{kind}Name"),
+            );
+            self.change(&[("Action", &action), (&key, &name)]).await?;
         }
         for version in self
             .list(&[("Action", "ListPolicyVersions"), ("PolicyArn", arn)])
@@ -312,6 +305,13 @@ impl Steps<'_> {
         self.change(&[("Action", "DeletePolicy"), ("PolicyArn", arn)])
             .await
     }
+}
+
+/// Which entity a `ListEntitiesForPolicy` member is: (`User`, `Group` or `Role`, its name).
+fn entity_of(member: &str) -> Option<(&'static str, String)> {
+    ["User", "Group", "Role"]
+        .into_iter()
+        .find_map(|kind| xml_text(member, &format!("{kind}Name")).map(|n| (kind, n)))
 }
 
 /// The contents of every `<member>…</member>` in a response (list items; nested members are
