@@ -343,3 +343,54 @@ async fn replicas_over_redis_share_sessions_and_the_lockout() {
         .await;
     assert_eq!(p.status, 403, "{}", p.body);
 }
+
+/// Behind a TLS-terminating proxy (public URL https, fedgate itself on plain HTTP): every
+/// console cookie is a `__Host-` cookie (Secure, Path=/, no Domain: RFC 6265bis §4.1.3.2),
+/// so a sibling subdomain cannot plant one; a session cookie under the unprefixed name is
+/// not honoured; responses carry HSTS. Over plain http there is no HSTS (browsers ignore it
+/// there, and it would pin a development host to https).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_cookies_are_host_cookies_and_hsts_is_sent() {
+    let h = common::start_with(|c| c.public_url = "https://fedgate.example".into()).await;
+    let mut b = Browser::new(&h.url);
+    let root_pw = h.admin.root_password.expose().to_owned();
+    let p = b.sign_in(ACCT, None, &root_pw).await;
+    assert_eq!(p.status, 302, "{}", p.body);
+    let set: Vec<String> = p
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("__Host-fedgate_console="))
+        .unwrap_or_else(|| panic!("{set:?}"));
+    assert!(
+        session.contains("; Path=/;")
+            && session.ends_with("; Secure")
+            && !session.contains("Domain"),
+        "{session}"
+    );
+    assert!(set.iter().all(|c| c.starts_with("__Host-")), "{set:?}");
+    assert_eq!(
+        p.headers.get("strict-transport-security").unwrap(),
+        "max-age=31536000"
+    );
+    let home = b.get("/console/home").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.headers.contains_key("strict-transport-security"));
+
+    // The same session value under the unprefixed name (as a sibling host could set it).
+    let value = b.cookies["__Host-fedgate_console"].clone();
+    let mut planted = Browser::new(&h.url);
+    planted.cookies.insert("fedgate_console".into(), value);
+    let refused = planted.get("/console/home").await;
+    assert_eq!(refused.status, 302, "{}", refused.body);
+    // To the sign-in page, as without any cookie.
+    assert_eq!(refused.location.as_deref(), Some("/console"));
+
+    let plain = common::start().await;
+    let page = Browser::new(&plain.url).get("/console/signin").await;
+    assert!(!page.headers.contains_key("strict-transport-security"));
+}

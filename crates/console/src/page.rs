@@ -96,17 +96,32 @@ pub fn redirect(location: &str, cookies: &[String]) -> Response {
     resp
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, scoped to `path`, Secure over https.
-/// `max_age_secs` 0 deletes it.
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax. `max_age_secs` 0 deletes it.
+///
+/// Over https (`secure`) the cookie is a `__Host-` cookie: Secure, `Path=/`, no `Domain`.
+/// Browsers then refuse the name from any other host and from plain http, so a sibling
+/// subdomain cannot plant a session or CSRF cookie for fedgate (cookie tossing). `path` is
+/// therefore only applied over plain http (a development set-up).
 pub fn cookie(name: &str, value: &str, path: &str, max_age_secs: i64, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
-    )
+    if secure {
+        format!(
+            "__Host-{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax; Secure"
+        )
+    } else {
+        format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax")
+    }
 }
 
-/// The value of cookie `name` in the request's `Cookie` headers.
-pub fn read_cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
+/// The value of cookie `name` (as [`cookie`] sets it) in the request's `Cookie` headers: over
+/// https only its `__Host-` form counts.
+pub fn read_cookie(headers: &http::HeaderMap, name: &str, secure: bool) -> Option<String> {
+    let prefixed;
+    let name = if secure {
+        prefixed = format!("__Host-{name}");
+        prefixed.as_str()
+    } else {
+        name
+    };
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -134,10 +149,32 @@ mod tests {
         let mut h = http::HeaderMap::new();
         h.append(header::COOKIE, HeaderValue::from_static("a=1; b=2"));
         h.append(header::COOKIE, HeaderValue::from_static("c=3"));
-        assert_eq!(read_cookie(&h, "b").as_deref(), Some("2"));
-        assert_eq!(read_cookie(&h, "c").as_deref(), Some("3"));
-        assert_eq!(read_cookie(&h, "d"), None);
+        assert_eq!(read_cookie(&h, "b", false).as_deref(), Some("2"));
+        assert_eq!(read_cookie(&h, "c", false).as_deref(), Some("3"));
+        assert_eq!(read_cookie(&h, "d", false), None);
+        let c = cookie("n", "v", "/sso/oidc/x", 600, false);
+        assert_eq!(
+            c,
+            "n=v; Path=/sso/oidc/x; Max-Age=600; HttpOnly; SameSite=Lax"
+        );
+    }
+
+    /// Over https: the `__Host-` prefix with what browsers require of it (RFC 6265bis
+    /// §4.1.3.2: Secure, Path=/, no Domain), and only the prefixed name is read, so a cookie
+    /// planted without the prefix (by a sibling subdomain) is ignored.
+    #[test]
+    fn https_cookies_are_host_cookies() {
         let c = cookie("n", "v", "/sso/oidc/x", 600, true);
-        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.ends_with("; Secure"));
+        assert_eq!(
+            c,
+            "__Host-n=v; Path=/; Max-Age=600; HttpOnly; SameSite=Lax; Secure"
+        );
+        assert!(!c.contains("Domain"));
+        let mut h = http::HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("n=planted"));
+        assert_eq!(read_cookie(&h, "n", true), None);
+        h.append(header::COOKIE, HeaderValue::from_static("__Host-n=mine"));
+        assert_eq!(read_cookie(&h, "n", true).as_deref(), Some("mine"));
+        assert_eq!(read_cookie(&h, "n", false).as_deref(), Some("planted"));
     }
 }

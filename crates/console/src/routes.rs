@@ -28,7 +28,8 @@ const MAX_FORM_BYTES: usize = 8 * 1024;
 
 /// The sign-in routes, to merge into the gateway's router.
 pub fn router(sso: Arc<Sso>) -> Router {
-    Router::new()
+    let secure = sso.secure();
+    let router = Router::new()
         .route("/sso/oidc/{name}", get(start))
         .route("/sso/oidc/{name}/callback", get(callback))
         .route("/sso/oidc/{name}/choose", post(choose))
@@ -37,7 +38,23 @@ pub fn router(sso: Arc<Sso>) -> Router {
         .route("/sso/oauth/{name}/choose", post(choose))
         .with_state(sso.clone())
         .merge(crate::saml::router(sso.clone()))
-        .merge(crate::web::router(sso))
+        .merge(crate::web::router(sso));
+    if secure {
+        router.layer(axum::middleware::map_response(hsts))
+    } else {
+        router
+    }
+}
+
+/// Served over https, every browser-facing response says so for a year (HSTS), so that a
+/// browser that has been here once never sends the console's cookies or forms over plain
+/// http again. No `includeSubDomains`: fedgate does not speak for its sibling hosts.
+async fn hsts(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        http::header::STRICT_TRANSPORT_SECURITY,
+        http::HeaderValue::from_static("max-age=31536000"),
+    );
+    resp
 }
 
 pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
@@ -200,7 +217,7 @@ async fn callback(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Re
         Err(r) => return *r,
     };
     let q = query_map(&req);
-    let cookie_state = read_cookie(req.headers(), STATE_COOKIE);
+    let cookie_state = read_cookie(req.headers(), STATE_COOKIE, sso.secure());
     let f = Flow {
         sso: &sso,
         name: &name,
@@ -420,7 +437,7 @@ async fn choose(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Requ
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let cookie_csrf = read_cookie(req.headers(), CHOICE_COOKIE);
+    let cookie_csrf = read_cookie(req.headers(), CHOICE_COOKIE, sso.secure());
     let f = Flow {
         sso: &sso,
         name: &name,

@@ -428,7 +428,7 @@ async fn choose(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         return r;
     }
     let cleared = [cookie(COOKIE, "", "/saml/choose", 0, sso.secure())];
-    let cookie_csrf = read_cookie(req.headers(), COOKIE);
+    let cookie_csrf = read_cookie(req.headers(), COOKIE, sso.secure());
     let Some(f) = form(req).await else {
         return refuse(&sso, &c, bad("The form is too large."), &cleared);
     };

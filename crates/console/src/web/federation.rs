@@ -97,7 +97,9 @@ pub async fn handle(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         Some("getSigninToken") => get_signin_token(&sso, &r).await,
         Some("login") => login(&sso, &r).await,
         Some("logout") => {
-            if let Some(c) = crate::page::read_cookie(&r.headers, session::SESSION_COOKIE) {
+            if let Some(c) =
+                crate::page::read_cookie(&r.headers, session::SESSION_COOKIE, sso.secure())
+            {
                 let _ = session::end(&sso.api.iam.store, &c).await;
             }
             redirect("/console", &[sso.session_cookie("", 0)])

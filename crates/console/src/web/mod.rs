@@ -164,7 +164,7 @@ pub async fn signed(sso: &Sso, req: &Req) -> Result<Signed, Response> {
 /// [`signed`], also for a session that must change its password first (the password page).
 pub async fn signed_any(sso: &Sso, req: &Req, password_page: bool) -> Result<Signed, Response> {
     let iam = &sso.api.iam;
-    let Some(cookie) = read_cookie(&req.headers, SESSION_COOKIE) else {
+    let Some(cookie) = read_cookie(&req.headers, SESSION_COOKIE, sso.secure()) else {
         return Err(to_sign_in());
     };
     let now = iam.clock.now_millis();

@@ -167,7 +167,10 @@ pub async fn submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         .map(|a| a.trim().to_owned())
         .filter(|a| a.len() <= 63)
         .unwrap_or_default();
-    let presign_ok = match (read_cookie(&r.headers, PRESIGN_COOKIE), r.field("presign")) {
+    let presign_ok = match (
+        read_cookie(&r.headers, PRESIGN_COOKIE, sso.secure()),
+        r.field("presign"),
+    ) {
         (Some(c), Some(f)) => crate::routes::ct_eq(&c, &f),
         _ => false,
     };
@@ -434,11 +437,11 @@ fn mfa_key(token: &str) -> String {
 }
 
 /// `GET /console/mfa`: the code form of a sign-in waiting for MFA.
-pub async fn mfa_page(State(_sso): State<Arc<Sso>>, req: Request) -> Response {
+pub async fn mfa_page(State(sso): State<Arc<Sso>>, req: Request) -> Response {
     let Ok(r) = Req::read(req).await else {
         return redirect("/console", &[]);
     };
-    let Some(token) = read_cookie(&r.headers, MFA_COOKIE) else {
+    let Some(token) = read_cookie(&r.headers, MFA_COOKIE, sso.secure()) else {
         return redirect("/console", &[]);
     };
     mfa_form(&token, None, StatusCode::OK)
@@ -468,7 +471,10 @@ pub async fn mfa_submit(State(sso): State<Arc<Sso>>, req: Request) -> Response {
         Err(resp) => return resp,
     };
     let iam = &sso.api.iam;
-    let token = match (read_cookie(&r.headers, MFA_COOKIE), r.field("mfa")) {
+    let token = match (
+        read_cookie(&r.headers, MFA_COOKIE, sso.secure()),
+        r.field("mfa"),
+    ) {
         (Some(c), Some(f)) if crate::routes::ct_eq(&c, &f) => c,
         _ => return forbidden_csrf(),
     };
