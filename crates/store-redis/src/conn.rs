@@ -10,8 +10,12 @@ use fedgate_store::StoreError;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
+use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
 use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
-use redis::{Client, Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, ServerErrorKind, Value};
+use redis::{
+    Client, Cmd, ConnectionInfo, ErrorKind, IntoConnectionInfo, Pipeline, RedisError, RedisFuture,
+    ServerErrorKind, Value,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
@@ -68,6 +72,29 @@ impl Subscriber {
     }
 }
 
+/// Every connection to Redis and to the Sentinels: TCP keepalive probes after 30 s idle, then
+/// every 10 s, three of them; and `TCP_USER_TIMEOUT` 30 s (data unacknowledged that long
+/// closes the connection). A server that vanished without a reset (a partition, a node
+/// powered off) is then noticed within about a minute when idle and 30 s when busy, and the
+/// connection is opened again, instead of after Linux's defaults (two hours of idleness, or
+/// about 15 minutes of retransmissions) during which commands would wait on a dead socket
+/// until their own timeouts, one by one.
+pub(crate) fn tcp_settings() -> TcpSettings {
+    TcpSettings::default()
+        .set_keepalive(
+            TcpKeepalive::new()
+                .with_time(Duration::from_secs(30))
+                .with_interval(Duration::from_secs(10))
+                .with_retries(3),
+        )
+        .set_user_timeout(Duration::from_secs(30))
+}
+
+/// `url` as connection settings, with [`tcp_settings`].
+pub(crate) fn connection_info(url: &str) -> redis::RedisResult<ConnectionInfo> {
+    Ok(url.into_connection_info()?.set_tcp_settings(tcp_settings()))
+}
+
 /// The connection manager's settings for every server connection.
 fn manager_config(options: RedisOptions) -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
@@ -87,7 +114,8 @@ pub(crate) async fn open(
     match topology {
         Topology::Standalone(url) => {
             // The client's own error text may quote the URL, password included: not passed on.
-            let client = Client::open(url.as_str())
+            let client = connection_info(url.as_str())
+                .and_then(Client::open)
                 .map_err(|_| StoreError::unavailable("invalid redis URL (store.redis_url)"))?;
             let conn = bounded(
                 deadline,
@@ -118,15 +146,21 @@ async fn open_cluster(
     // (a dropped connection, a timeout), and a commit applied twice reports a conflict with
     // itself. A MOVED or ASK then surfaces as a 503 (the client rebuilds its slot map at
     // once, so the caller's retry goes to the right node), as during a Sentinel failover.
-    let client = ClusterClientBuilder::new(urls.iter().map(String::as_str))
+    let infos = urls
+        .iter()
+        .map(|u| connection_info(u))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid)?;
+    let client = ClusterClientBuilder::new(infos.clone())
         .connection_timeout(options.connect_timeout)
         .response_timeout(options.response_timeout)
         .retries(0)
+        .tcp_settings(tcp_settings())
         .build()
         .map_err(invalid)?;
-    let subscribers = urls
-        .iter()
-        .map(|u| Client::open(u.as_str()))
+    let subscribers = infos
+        .into_iter()
+        .map(Client::open)
         .collect::<Result<Vec<_>, _>>()
         .map_err(invalid)?;
     let conn = bounded(deadline, client.get_async_connection()).await?;
@@ -168,7 +202,9 @@ impl Failover {
         let mut builder =
             SentinelClientBuilder::new(url.addrs(), &url.service, SentinelServerType::Master)
                 .map_err(invalid)?
-                .set_client_to_redis_db(url.db);
+                .set_client_to_redis_db(url.db)
+                .set_client_to_redis_tcp_settings(tcp_settings())
+                .set_client_to_sentinel_tcp_settings(tcp_settings());
         if let Some(u) = &url.auth.username {
             builder = builder.set_client_to_redis_username(u);
         }

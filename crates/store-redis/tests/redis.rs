@@ -251,3 +251,54 @@ async fn connect_to_nothing_fails_fast() {
     let r = RedisBackend::connect("not a url", "{fg}:").await;
     assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
 }
+
+/// The client side of every TCP connection from this process to `port`, from
+/// `/proc/self/net/tcp`: (timer kind, time to the timer in 1/100 s). Timer kind 2 is the
+/// keepalive timer (proc(5)).
+fn client_sockets_to(port: u16) -> Vec<(u8, u64)> {
+    let table = std::fs::read_to_string("/proc/self/net/tcp").unwrap();
+    let port_hex = format!(":{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // local, remote, state (01 = established), …, "tr:tm->when"
+            (f[2].ends_with(&port_hex) && !f[1].ends_with(&port_hex) && f[3] == "01").then(|| {
+                let (kind, when) = f[5].split_once(':').unwrap();
+                (
+                    u8::from_str_radix(kind, 16).unwrap(),
+                    u64::from_str_radix(when, 16).unwrap(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Both of the backend's connections (commands and the invalidation subscription) probe an
+/// idle server with TCP keepalive after 30 s, not after Linux's default two hours: a server
+/// gone without a reset is noticed and the connection opened again (`conn::tcp_settings`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_keep_alive_within_thirty_seconds() {
+    let server = RedisServer::start();
+    let b = RedisBackend::connect(&server.url(), &unique_prefix("keepalive"))
+        .await
+        .unwrap();
+    b.listen(Arc::new(|_| {}));
+    b.commit(Txn::new().put("k", b"v".to_vec())).await.unwrap();
+    let mut seen = Vec::new();
+    support::wait_until(10, "two keepalive-armed connections to the server", || {
+        seen = client_sockets_to(server.port);
+        seen.len() >= 2
+            && seen
+                .iter()
+                .all(|&(kind, when)| kind == 2 && when <= 30 * 100)
+    });
+    // A plain client (the crate's defaults) has no keepalive: the check can fail.
+    let plain = redis::Client::open(server.url()).unwrap();
+    let mut conn = plain.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("PING").query_async(&mut conn).await.unwrap();
+    let all = client_sockets_to(server.port);
+    assert_eq!(all.len(), seen.len() + 1, "{all:?}");
+    assert!(all.iter().any(|&(kind, _)| kind != 2), "{all:?}");
+}
