@@ -4,8 +4,10 @@
 //! Expired records are invisible at once and removed by [`EmbeddedBackend::purge_expired`].
 //! Index members live in their own table, with a per-index member count beside them (so a
 //! quota check is O(1)); a file written before the counts existed gets them on open.
-//! Reads run inline (redb reads are microseconds and never wait for writers); commits,
-//! which fsync, run on the blocking pool.
+//! Reads run inline (redb reads are microseconds and never wait for writers). Commits go to
+//! one writer thread, which applies every transaction waiting at that moment in order within
+//! one redb write transaction and one fsync (group commit), and answers each only once that is
+//! durable (see [`Writer`]).
 
 use crate::StoreError;
 use crate::backend::{Backend, Check, Op, Txn, Versioned};
@@ -28,8 +30,115 @@ const NEVER: i64 = i64::MAX;
 
 #[derive(Clone)]
 pub struct EmbeddedBackend {
+    writer: Arc<Writer>,
     db: Arc<Database>,
     clock: Arc<dyn Clock>,
+}
+
+/// A commit waiting for the writer thread: the transaction, the time its expiries are
+/// judged against, and where the answer goes.
+struct Job {
+    txn: Txn,
+    now: i64,
+    reply: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// Most transactions applied in one redb write transaction (one fsync).
+const MAX_BATCH: usize = 256;
+
+/// The writer thread. redb runs one write transaction at a time and fsyncs each commit, so
+/// committing each transaction on its own made every minted session wait for its own fsync,
+/// one after another. The thread instead takes every job queued while the previous fsync ran
+/// and applies them in arrival order in one write transaction: each sees the effects of those
+/// before it, a job whose checks fail writes nothing and gets `Conflict`, and every job is
+/// answered after the single commit is durable. A job that fails midway for another reason
+/// (a corrupt record) aborts the whole write transaction; the batch is then applied again one
+/// job per transaction, so only that job fails. Dropping the last handle stops and joins the
+/// thread (so the file can be opened again at once).
+struct Writer {
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    fn start(db: Arc<Database>) -> Result<Writer, StoreError> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("fedgate-store-writer".into())
+            .spawn(move || write_batches(&db, &queue))
+            .map_err(StoreError::unavailable)?;
+        Ok(Writer {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn write_batches(db: &Database, queue: &std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = apply_batch(db, &batch);
+        for (job, result) in batch.into_iter().zip(results) {
+            // The caller may have gone (its request was cancelled): nothing to tell.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// The answers for `batch`, in order, after one durable commit (or one per job when a job
+/// fails other than by its checks).
+fn apply_batch(db: &Database, batch: &[Job]) -> Vec<Result<(), StoreError>> {
+    let one_by_one = |batch: &[Job]| {
+        batch
+            .iter()
+            .map(|j| apply(db, &j.txn, j.now))
+            .collect::<Vec<_>>()
+    };
+    if batch.len() == 1 {
+        return one_by_one(batch);
+    }
+    let tx = match db.begin_write() {
+        Ok(tx) => tx,
+        Err(e) => {
+            let e = StoreError::unavailable(e);
+            return batch.iter().map(|_| Err(e.clone())).collect();
+        }
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        match apply_in(&tx, &job.txn, job.now) {
+            Ok(()) => results.push(Ok(())),
+            Err(StoreError::Conflict) => results.push(Err(StoreError::Conflict)),
+            // Possibly half applied: abort everything and go one by one.
+            Err(_) => {
+                drop(tx);
+                return one_by_one(batch);
+            }
+        }
+    }
+    match tx.commit() {
+        Ok(()) => results,
+        // Nothing was written; a Conflict may have come from a write that is now lost too.
+        Err(e) => {
+            let e = StoreError::unavailable(e);
+            batch.iter().map(|_| Err(e.clone())).collect()
+        }
+    }
 }
 
 impl std::fmt::Debug for EmbeddedBackend {
@@ -84,8 +193,10 @@ impl EmbeddedBackend {
             count_indexes_once(&tx)?;
         }
         tx.commit().map_err(StoreError::unavailable)?;
+        let db = Arc::new(db);
         Ok(EmbeddedBackend {
-            db: Arc::new(db),
+            writer: Arc::new(Writer::start(db.clone())?),
+            db,
             clock,
         })
     }
@@ -184,8 +295,16 @@ fn purge(db: &Database, now: i64) -> Result<usize, StoreError> {
     Ok(removed)
 }
 
-fn apply(db: &Database, txn: Txn, now: i64) -> Result<(), StoreError> {
+/// `txn` in its own write transaction.
+fn apply(db: &Database, txn: &Txn, now: i64) -> Result<(), StoreError> {
     let tx = db.begin_write().map_err(StoreError::unavailable)?;
+    apply_in(&tx, txn, now)?;
+    tx.commit().map_err(StoreError::unavailable)
+}
+
+/// `txn` within `tx`: `Conflict`, having written nothing, when a check fails; any other error
+/// may leave `tx` half applied (the caller must then abort it).
+fn apply_in(tx: &redb::WriteTransaction, txn: &Txn, now: i64) -> Result<(), StoreError> {
     {
         let mut records = tx.open_table(RECORDS).map_err(StoreError::corrupt)?;
         let mut index = tx.open_table(INDEX).map_err(StoreError::corrupt)?;
@@ -212,14 +331,14 @@ fn apply(db: &Database, txn: Txn, now: i64) -> Result<(), StoreError> {
                 return Err(StoreError::Conflict);
             }
         }
-        for op in txn.ops {
+        for op in &txn.ops {
             match op {
                 Op::Put {
                     key,
                     value,
                     expires_at_ms,
                 } => {
-                    let old = live(&records, &key)?;
+                    let old = live(&records, key)?;
                     if let Some(raw) = records.get(key.as_str()).map_err(StoreError::corrupt)? {
                         let (h, _) = decode(raw.value())?;
                         drop(raw);
@@ -232,7 +351,7 @@ fn apply(db: &Database, txn: Txn, now: i64) -> Result<(), StoreError> {
                     let version = old.map_or(1, |h| h.version + 1);
                     let at = expires_at_ms.unwrap_or(NEVER);
                     records
-                        .insert(key.as_str(), encode(version, at, &value).as_slice())
+                        .insert(key.as_str(), encode(version, at, value).as_slice())
                         .map_err(StoreError::corrupt)?;
                     if at != NEVER {
                         expiry
@@ -254,26 +373,26 @@ fn apply(db: &Database, txn: Txn, now: i64) -> Result<(), StoreError> {
                 }
                 Op::IndexAdd { index: i, member } => {
                     let was = index
-                        .insert(index_key(&i, &member).as_str(), ())
+                        .insert(index_key(i, member).as_str(), ())
                         .map_err(StoreError::corrupt)?
                         .is_some();
                     if !was {
-                        shift_len(&mut lens, &i, 1)?;
+                        shift_len(&mut lens, i, 1)?;
                     }
                 }
                 Op::IndexRemove { index: i, member } => {
                     let was = index
-                        .remove(index_key(&i, &member).as_str())
+                        .remove(index_key(i, member).as_str())
                         .map_err(StoreError::corrupt)?
                         .is_some();
                     if was {
-                        shift_len(&mut lens, &i, -1)?;
+                        shift_len(&mut lens, i, -1)?;
                     }
                 }
             }
         }
     }
-    tx.commit().map_err(StoreError::unavailable)
+    Ok(())
 }
 
 #[async_trait]
@@ -295,11 +414,20 @@ impl Backend for EmbeddedBackend {
     }
 
     async fn commit(&self, txn: Txn) -> Result<(), StoreError> {
-        let db = self.db.clone();
-        let now = self.clock.now_millis();
-        tokio::task::spawn_blocking(move || apply(&db, txn, now))
-            .await
-            .map_err(StoreError::corrupt)?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job {
+            txn,
+            now: self.clock.now_millis(),
+            reply,
+        };
+        let gone = || StoreError::unavailable("the store's writer thread has stopped");
+        self.writer
+            .jobs
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(job)
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     async fn index_range(
@@ -360,6 +488,57 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use fedgate_core::SystemClock;
+
+    /// Many commits at once (group-committed in batches by the writer thread) answer exactly
+    /// as they would one at a time: of creates racing for one key one wins and the rest get
+    /// `Conflict`; creates of distinct keys all succeed; a commit that meets a corrupt record
+    /// fails alone (its batch is applied again one by one) and nothing else is lost.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_commits_answer_as_if_one_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = EmbeddedBackend::open(&dir.path().join("db.redb"), Arc::new(SystemClock)).unwrap();
+        {
+            let tx = b.db.begin_write().unwrap();
+            tx.open_table(RECORDS)
+                .unwrap()
+                .insert("broken", &b"short"[..])
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let b = b.clone();
+            tasks.push(tokio::spawn(async move {
+                let txn = match i % 4 {
+                    0 => Txn::new().check_absent("same").put("same", vec![i as u8]),
+                    1 if i == 1 => Txn::new().put("broken", b"x".to_vec()),
+                    _ => Txn::new()
+                        .check_absent(format!("k{i}"))
+                        .put(format!("k{i}"), vec![1])
+                        .index_add("all", format!("k{i}")),
+                };
+                (i, b.commit(txn).await)
+            }));
+        }
+        let (mut won, mut conflicts) = (0, 0);
+        for t in tasks {
+            let (i, r) = t.await.unwrap();
+            match (i % 4, r) {
+                (0, Ok(())) => won += 1,
+                (0, Err(StoreError::Conflict)) => conflicts += 1,
+                (1, Err(StoreError::Corrupt(_))) if i == 1 => {}
+                (_, Ok(())) if i != 1 && i % 4 != 0 => {}
+                (_, r) => panic!("commit {i}: {r:?}"),
+            }
+        }
+        assert_eq!((won, conflicts), (1, 49));
+        assert_eq!(b.index_len("all").await.unwrap(), 149);
+        for i in (0..200).filter(|i| i % 4 != 0 && *i != 1) {
+            assert!(b.get(&format!("k{i}")).await.unwrap().is_some(), "k{i}");
+        }
+        let same = b.get("same").await.unwrap().unwrap();
+        assert_eq!(same.version, 1);
+    }
 
     /// A file written before index counts existed gets them when opened.
     #[tokio::test]

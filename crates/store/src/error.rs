@@ -1,4 +1,4 @@
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A transaction's check failed (a concurrent writer got there first, or a unique key exists).
     #[error("transaction conflict")]
