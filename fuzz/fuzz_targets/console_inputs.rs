@@ -13,6 +13,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(v) = http::HeaderValue::from_bytes(data) {
         let mut h = http::HeaderMap::new();
         h.insert(http::header::COOKIE, v);
-        let _ = fedgate_console::read_cookie(&h, "fedgate_console");
+        // Over plain http the bare name, over https only the __Host- form.
+        for secure in [false, true] {
+            if let Some(v) = fedgate_console::read_cookie(&h, "fedgate_console", secure) {
+                assert!(!v.contains(';'));
+            }
+        }
     }
 });
