@@ -53,6 +53,42 @@ impl Clock for ManualClock {
 /// RFC 3339 / ISO 8601 with a `Z`, as AWS writes timestamps (`2026-11-23T11:33:16Z`).
 pub fn iso8601(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
+    let Ok(year) = u16::try_from(t.year()) else {
+        return slow_iso8601(t);
+    };
+    if year > 9999 {
+        return slow_iso8601(t);
+    }
+    // Written digit by digit: this runs several times per request (response, audit event).
+    let mut out = [0u8; 20];
+    let mut put = |at: usize, value: u16, width: usize| {
+        let mut v = value;
+        for i in (0..width).rev() {
+            out[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, u16::from(u8::from(t.month())), 2);
+    put(8, u16::from(t.day()), 2);
+    put(11, u16::from(t.hour()), 2);
+    put(14, u16::from(t.minute()), 2);
+    put(17, u16::from(t.second()), 2);
+    for (at, c) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ] {
+        out[at] = c;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
+/// [`iso8601`] for years outside 0..=9999.
+fn slow_iso8601(t: OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
@@ -67,6 +103,28 @@ pub fn iso8601(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso8601_matches_the_general_form() {
+        for unix in [
+            0i64,
+            1,
+            59,
+            951_782_400,
+            1_440_938_160,
+            4_102_444_799,
+            253_402_300_799,
+        ] {
+            let t = OffsetDateTime::from_unix_timestamp(unix).expect("in range");
+            assert_eq!(iso8601(t), slow_iso8601(t), "{unix}");
+        }
+        let far = OffsetDateTime::from_unix_timestamp(-62_000_000_000).expect("in range");
+        assert_eq!(iso8601(far), slow_iso8601(far));
+        assert_eq!(
+            iso8601(OffsetDateTime::from_unix_timestamp(1_440_938_160).expect("in range")),
+            "2015-08-30T12:36:00Z"
+        );
+    }
 
     #[test]
     fn manual_clock_moves() {

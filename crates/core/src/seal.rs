@@ -24,6 +24,8 @@ pub struct Kek {
     key: LessSafeKey,
     /// The raw key, for [`Kek::derive_key`] only.
     raw: Zeroizing<[u8; 32]>,
+    /// HMAC keys derived so far ([`Kek::hmac_key`]), by label: a handful at most.
+    hmac_keys: std::sync::RwLock<Vec<(&'static str, ring::hmac::Key)>>,
 }
 
 impl std::fmt::Debug for Kek {
@@ -43,6 +45,7 @@ impl Kek {
         Ok(Kek {
             key: LessSafeKey::new(unbound),
             raw,
+            hmac_keys: std::sync::RwLock::new(Vec::new()),
         })
     }
 
@@ -54,6 +57,24 @@ impl Kek {
         let mut out = Zeroizing::new([0u8; 32]);
         out.copy_from_slice(tag.as_ref());
         out
+    }
+
+    /// An HMAC-SHA256 key over [`Kek::derive_key`]`(label)`, derived once per process and
+    /// label (session tokens are tagged and checked with it on every request).
+    pub fn hmac_key(&self, label: &'static str) -> ring::hmac::Key {
+        let found = |v: &[(&'static str, ring::hmac::Key)]| {
+            v.iter().find(|(l, _)| *l == label).map(|(_, k)| k.clone())
+        };
+        if let Some(k) = self.hmac_keys.read().ok().and_then(|v| found(&v)) {
+            return k;
+        }
+        let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.derive_key(label)[..]);
+        if let Ok(mut v) = self.hmac_keys.write()
+            && found(&v).is_none()
+        {
+            v.push((label, k.clone()));
+        }
+        k
     }
 
     /// Parses the contents of a KEK file: 64 hex characters (surrounding whitespace ignored).
@@ -177,5 +198,17 @@ mod tests {
         assert_eq!(*a.derive_key("x"), *again.derive_key("x"));
         assert_ne!(*a.derive_key("x"), *a.derive_key("y"));
         assert_ne!(*a.derive_key("x"), *b.derive_key("x"));
+        // The cached HMAC keys are HMAC keys over the derived keys, per label.
+        for _ in 0..2 {
+            for (kek, label) in [(&a, "x"), (&a, "y"), (&b, "x")] {
+                let direct =
+                    ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &kek.derive_key(label)[..]);
+                let tag = ring::hmac::sign(&kek.hmac_key(label), b"m");
+                assert!(
+                    ring::hmac::verify(&direct, b"m", tag.as_ref()).is_ok(),
+                    "{label}"
+                );
+            }
+        }
     }
 }

@@ -10,6 +10,35 @@ pub struct Versioned {
     pub version: u64,
 }
 
+/// A record as a cache holds it: the stored bytes and, once some reader decoded them, the
+/// decoded value, so that later readers of the same cached record skip the parse. The decoded
+/// value belongs to this one record (a new read or write makes a new `SharedRecord`), so it
+/// can never outlive the bytes it was decoded from.
+#[derive(Debug)]
+pub struct SharedRecord {
+    pub record: Versioned,
+    decoded: std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+impl SharedRecord {
+    pub fn new(record: Versioned) -> Self {
+        SharedRecord {
+            record,
+            decoded: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The value some reader decoded these bytes to, if it was decoded as a `T`.
+    pub fn decoded<T: std::any::Any>(&self) -> Option<&T> {
+        self.decoded.get()?.downcast_ref::<T>()
+    }
+
+    /// Keeps `value`, decoded from these bytes, for later readers (the first one kept stays).
+    pub fn keep_decoded<T: std::any::Any + Send + Sync>(&self, value: T) {
+        let _ = self.decoded.set(std::sync::Arc::new(value));
+    }
+}
+
 /// A precondition of a [`Txn`]. Expired records count as absent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Check {
@@ -119,6 +148,18 @@ pub trait Backend: Send + Sync + 'static {
             out.push(self.get(k).await?);
         }
         Ok(out)
+    }
+
+    /// [`Backend::get`] as a shared record: a caching backend hands out the record it caches,
+    /// decoded value included; others wrap what `get` returns.
+    async fn get_shared(
+        &self,
+        key: &str,
+    ) -> Result<Option<std::sync::Arc<SharedRecord>>, StoreError> {
+        Ok(self
+            .get(key)
+            .await?
+            .map(|v| std::sync::Arc::new(SharedRecord::new(v))))
     }
 
     /// Applies `txn` atomically.

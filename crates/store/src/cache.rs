@@ -22,7 +22,7 @@
 //!   can be if a message is lost (the same bound as the authenticator's key cache).
 
 use crate::StoreError;
-use crate::backend::{Backend, Check, Op, Txn, Versioned};
+use crate::backend::{Backend, Check, Op, SharedRecord, Txn, Versioned};
 use crate::invalidation::{Invalidation, Sink};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -39,7 +39,9 @@ pub fn cacheable(key: &str) -> bool {
 
 #[derive(Default)]
 struct Entries {
-    map: HashMap<String, (Instant, Option<Versioned>)>,
+    /// Each record is shared with its readers, with the value decoded from it once read
+    /// (`Store::get_json`), so a hit costs neither a copy nor a parse.
+    map: HashMap<String, (Instant, Option<Arc<SharedRecord>>)>,
     /// Grows on every invalidation; a read inserts only if it has not moved.
     generation: u64,
 }
@@ -66,7 +68,7 @@ impl RecordCache {
     }
 
     /// The cached value (`Some(None)` = cached as absent), and the generation to insert at.
-    fn lookup(&self, key: &str) -> (Option<Option<Versioned>>, u64) {
+    fn lookup(&self, key: &str) -> (Option<Option<Arc<SharedRecord>>>, u64) {
         let e = self.lock();
         let hit = e
             .map
@@ -80,7 +82,7 @@ impl RecordCache {
         self.lock().generation
     }
 
-    fn insert(&self, key: &str, value: Option<Versioned>, generation: u64) {
+    fn insert(&self, key: &str, value: Option<Arc<SharedRecord>>, generation: u64) {
         let mut e = self.lock();
         if e.generation != generation {
             return;
@@ -160,11 +162,22 @@ impl Backend for CachedBackend {
         if !cacheable(key) {
             return self.inner.get(key).await;
         }
+        Ok(self.get_shared(key).await?.map(|r| r.record.clone()))
+    }
+
+    async fn get_shared(&self, key: &str) -> Result<Option<Arc<SharedRecord>>, StoreError> {
+        if !cacheable(key) {
+            return self.inner.get_shared(key).await;
+        }
         let (hit, generation) = self.cache.lookup(key);
         if let Some(v) = hit {
             return Ok(v);
         }
-        let v = self.inner.get(key).await?;
+        let v = self
+            .inner
+            .get(key)
+            .await?
+            .map(|v| Arc::new(SharedRecord::new(v)));
         self.cache.insert(key, v.clone(), generation);
         Ok(v)
     }
@@ -175,7 +188,7 @@ impl Backend for CachedBackend {
         let generation = self.cache.generation();
         for k in keys {
             let hit = if cacheable(k) {
-                self.cache.lookup(k).0
+                self.cache.lookup(k).0.map(|v| v.map(|r| r.record.clone()))
             } else {
                 None
             };
@@ -190,7 +203,8 @@ impl Backend for CachedBackend {
             for slot in out.iter_mut().filter(|s| s.is_none()) {
                 if let Some((k, v)) = fetched.next() {
                     if cacheable(k) {
-                        self.cache.insert(k, v.clone(), generation);
+                        let shared = v.clone().map(|v| Arc::new(SharedRecord::new(v)));
+                        self.cache.insert(k, shared, generation);
                     }
                     *slot = Some(v);
                 }
@@ -252,11 +266,16 @@ impl Backend for CachedBackend {
 mod tests {
     use super::*;
 
-    fn v(x: u8, version: u64) -> Option<Versioned> {
-        Some(Versioned {
+    fn v(x: u8, version: u64) -> Option<Arc<SharedRecord>> {
+        Some(Arc::new(SharedRecord::new(Versioned {
             value: vec![x],
             version,
-        })
+        })))
+    }
+
+    /// What a lookup found, as plain records.
+    fn plain(hit: Option<Option<Arc<SharedRecord>>>) -> Option<Option<Versioned>> {
+        hit.map(|v| v.map(|r| r.record.clone()))
     }
 
     #[test]
@@ -269,7 +288,7 @@ mod tests {
         assert!(c.lookup("acct/1").0.is_none());
         let (_, g) = c.lookup("acct/1");
         c.insert("acct/1", v(2, 2), g);
-        assert_eq!(c.lookup("acct/1").0, Some(v(2, 2)));
+        assert_eq!(plain(c.lookup("acct/1").0), plain(Some(v(2, 2))));
         c.apply(&Invalidation::Records(vec!["acct/1".into()]));
         assert!(c.lookup("acct/1").0.is_none());
     }
@@ -283,7 +302,11 @@ mod tests {
         let c = RecordCache::new(Duration::from_secs(60));
         let (_, g) = c.lookup("acct/1");
         c.insert("acct/1", None, g);
-        assert_eq!(c.lookup("acct/1").0, Some(None), "absence is cached too");
+        assert_eq!(
+            plain(c.lookup("acct/1").0),
+            Some(None),
+            "absence is cached too"
+        );
         c.apply(&Invalidation::All);
         assert!(c.is_empty());
     }

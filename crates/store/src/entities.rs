@@ -18,10 +18,9 @@ use crate::model::{Group, ManagedPolicy, MfaDevice, OidcProvider, Role, SamlProv
 use crate::store::{MAX_RETRIES, Store, backoff, to_json};
 use fedgate_core::AccountId;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 /// A record with an id and a name unique (regardless of case) in its account.
-pub trait Entity: Serialize + DeserializeOwned + Send + Sync {
+pub trait Entity: Serialize + crate::store::Record {
     /// The key segment: `user`, `group`, `role`, `policy`, `mfa`.
     const KIND: &'static str;
     fn account(&self) -> &AccountId;
@@ -269,8 +268,8 @@ impl Store {
         mut f: F,
     ) -> Result<Option<Result<R, E>>, StoreError>
     where
-        A: Serialize + DeserializeOwned,
-        B: Serialize + DeserializeOwned,
+        A: Serialize + crate::store::Record,
+        B: Serialize + crate::store::Record,
         F: FnMut(&mut A, &mut B) -> Result<(R, Txn), E>,
     {
         for attempt in 0..MAX_RETRIES {

@@ -29,4 +29,4 @@ pub use embedded::EmbeddedBackend;
 pub use entities::Entity;
 pub use error::StoreError;
 pub use invalidation::Invalidation;
-pub use store::{Store, account_key};
+pub use store::{Record, Store, account_key};

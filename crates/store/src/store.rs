@@ -51,6 +51,10 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// What [`Store::get_json`] reads: a decodable value that cached readers can share.
+pub trait Record: DeserializeOwned + Clone + Send + Sync + 'static {}
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Record for T {}
+
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(v).map_err(StoreError::corrupt)
 }
@@ -157,17 +161,23 @@ impl Store {
     }
 
     /// Reads and decodes `key`, with its version.
-    pub async fn get_json<T: DeserializeOwned>(
-        &self,
-        key: &str,
-    ) -> Result<Option<(T, u64)>, StoreError> {
-        match self.backend.get(key).await? {
-            Some(v) => {
-                let t = serde_json::from_slice(&v.value).map_err(StoreError::corrupt)?;
-                Ok(Some((t, v.version)))
-            }
-            None => Ok(None),
+    ///
+    /// A record read from the cache is parsed once: the first reader keeps the decoded value
+    /// with the cached record and later readers of that record get a copy of it.
+    pub async fn get_json<T: Record>(&self, key: &str) -> Result<Option<(T, u64)>, StoreError> {
+        let Some(shared) = self.backend.get_shared(key).await? else {
+            return Ok(None);
+        };
+        let version = shared.record.version;
+        if let Some(t) = shared.decoded::<T>() {
+            return Ok(Some((t.clone(), version)));
         }
+        let t: T = serde_json::from_slice(&shared.record.value).map_err(StoreError::corrupt)?;
+        // Only worth keeping when the record is shared (cached); otherwise the Arc is ours alone.
+        if std::sync::Arc::strong_count(&shared) > 1 {
+            shared.keep_decoded(t.clone());
+        }
+        Ok(Some((t, version)))
     }
 
     /// Atomic read-modify-write of one record: `f` sees the current value and edits it; the
@@ -179,7 +189,7 @@ impl Store {
         mut f: F,
     ) -> Result<Option<Result<R, E>>, StoreError>
     where
-        T: Serialize + DeserializeOwned,
+        T: Serialize + Record,
         F: FnMut(&mut T) -> Result<R, E>,
     {
         for attempt in 0..MAX_RETRIES {

@@ -32,7 +32,7 @@ pub enum TokenError {
 }
 
 fn key(kek: &Kek) -> hmac::Key {
-    hmac::Key::new(hmac::HMAC_SHA256, &kek.derive_key(TOKEN_KEY_LABEL)[..])
+    kek.hmac_key(TOKEN_KEY_LABEL)
 }
 
 /// A fresh token for `id`, valid until `expires_at_ms`.
