@@ -53,36 +53,24 @@ impl Clock for ManualClock {
 /// RFC 3339 / ISO 8601 with a `Z`, as AWS writes timestamps (`2026-11-23T11:33:16Z`).
 pub fn iso8601(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    let Ok(year) = u16::try_from(t.year()) else {
+    let Some(year) = u16::try_from(t.year()).ok().filter(|y| *y <= 9999) else {
         return slow_iso8601(t);
     };
-    if year > 9999 {
-        return slow_iso8601(t);
-    }
-    // Written digit by digit: this runs several times per request (response, audit event).
-    let mut out = [0u8; 20];
-    let mut put = |at: usize, value: u16, width: usize| {
-        let mut v = value;
-        for i in (0..width).rev() {
-            out[at + i] = b'0' + (v % 10) as u8;
+    // Digits written into a template: this runs several times per request (answer, audit).
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let fields = [
+        (0, 4, year),
+        (5, 2, u16::from(u8::from(t.month()))),
+        (8, 2, u16::from(t.day())),
+        (11, 2, u16::from(t.hour())),
+        (14, 2, u16::from(t.minute())),
+        (17, 2, u16::from(t.second())),
+    ];
+    for (at, width, mut v) in fields {
+        for digit in out[at..at + width].iter_mut().rev() {
+            *digit = b'0' + (v % 10) as u8;
             v /= 10;
         }
-    };
-    put(0, year, 4);
-    put(5, u16::from(u8::from(t.month())), 2);
-    put(8, u16::from(t.day()), 2);
-    put(11, u16::from(t.hour()), 2);
-    put(14, u16::from(t.minute()), 2);
-    put(17, u16::from(t.second()), 2);
-    for (at, c) in [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'Z'),
-    ] {
-        out[at] = c;
     }
     out.iter().map(|&b| char::from(b)).collect()
 }
