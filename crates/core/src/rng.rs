@@ -47,6 +47,12 @@ pub trait Rng: Send + Sync + 'static {
     }
 }
 
+/// The operating system's CSPRNG (`getrandom(2)` through ring), drawn in blocks: each thread
+/// keeps the unused part of its last 4 KiB draw and hands it out, every byte once, so that
+/// minting a credential (a key id, a secret, nonces: a few dozen bytes) does not cost a
+/// system call per value. The bytes are the kernel generator's output, unchanged; a byte is
+/// wiped from the block as it is handed out. Requests larger than half a block are drawn
+/// directly.
 #[derive(Debug)]
 pub struct SystemRng(SystemRandom);
 
@@ -60,16 +66,56 @@ impl SystemRng {
     pub fn new() -> Self {
         SystemRng(SystemRandom::new())
     }
-}
 
-impl Rng for SystemRng {
-    fn fill(&self, buf: &mut [u8]) {
+    fn draw(&self, buf: &mut [u8]) {
         // The OS RNG failing is unrecoverable for a credential issuer; ring only fails when
         // getrandom(2) does, which Linux does not do after boot. Zeroed output would be a
         // silent disaster, so abort instead of continuing.
         if self.0.fill(buf).is_err() {
             std::process::abort();
         }
+    }
+}
+
+/// Size of a thread's block of OS randomness.
+const BLOCK: usize = 4096;
+
+/// A thread's unused OS randomness: `bytes[used..]` not handed out yet.
+struct Block {
+    bytes: [u8; BLOCK],
+    used: usize,
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+    }
+}
+
+thread_local! {
+    static BLOCKS: std::cell::RefCell<Block> = const {
+        std::cell::RefCell::new(Block { bytes: [0; BLOCK], used: BLOCK })
+    };
+}
+
+impl Rng for SystemRng {
+    fn fill(&self, buf: &mut [u8]) {
+        if buf.len() > BLOCK / 2 {
+            return self.draw(buf);
+        }
+        BLOCKS.with(|cell| {
+            let Ok(mut block) = cell.try_borrow_mut() else {
+                return self.draw(buf);
+            };
+            if BLOCK - block.used < buf.len() {
+                self.draw(&mut block.bytes[..]);
+                block.used = 0;
+            }
+            let (from, to) = (block.used, block.used + buf.len());
+            buf.copy_from_slice(&block.bytes[from..to]);
+            block.bytes[from..to].fill(0);
+            block.used = to;
+        });
     }
 }
 
@@ -111,6 +157,33 @@ mod tests {
             assert!(s.bytes().all(|b| b"ABC234".contains(&b)), "{s}");
         }
         assert_eq!(rng.string_from(b"", 5), "");
+    }
+
+    #[test]
+    fn system_draws_never_repeat_across_block_boundaries_or_threads() {
+        // Sizes that straddle the 4 KiB block and one above half a block (drawn directly).
+        let rng = std::sync::Arc::new(SystemRng::new());
+        let draws = |rng: std::sync::Arc<SystemRng>| {
+            let mut seen = Vec::new();
+            for len in (1..=40).cycle().take(600).chain([2049, 3000, 33]) {
+                let mut b = vec![0u8; len];
+                rng.fill(&mut b);
+                seen.push(b);
+            }
+            seen
+        };
+        let other = {
+            let rng = rng.clone();
+            std::thread::spawn(move || draws(rng))
+        };
+        let mut all = draws(rng);
+        all.extend(other.join().unwrap_or_default());
+        let mut sixteen = std::collections::HashSet::new();
+        for b in all.iter().filter(|b| b.len() >= 16) {
+            assert!(sixteen.insert(b[..16].to_vec()), "a draw repeated");
+            assert!(b.iter().any(|&x| x != 0), "an all-zero draw");
+        }
+        assert!(sixteen.len() > 500);
     }
 
     #[test]
