@@ -26,6 +26,13 @@ pub fn init_logging(cfg: &LogConfig) {
 }
 
 /// Where audit events go: one JSON object per line.
+///
+/// Each event is written (`write(2)`, under a lock that keeps lines whole) before `emit`
+/// returns, so before the response that reports the action leaves: as with Vault's audit
+/// devices, an action answered is an action recorded, even if the process is killed right
+/// after. A writer thread batching lines was measured (2026-12-04): it saved about one
+/// system call per request (a few microseconds of the ~90 µs of CPU an AssumeRole costs)
+/// and would lose the last milliseconds of events on a crash; it is not worth that.
 pub enum LineSink {
     Stdout,
     Stderr,
