@@ -190,6 +190,97 @@ async fn simulate_custom_policy_bad_input() {
     assert_eq!(err.code(), Some("AccessDenied"));
 }
 
+/// Typed context entries: each type's values are read as its conditions read them; a value
+/// that is not of its type is InvalidInput, an unknown type or a too-short key name a
+/// ValidationError (400 both), and nothing is evaluated.
+#[tokio::test]
+async fn simulate_custom_policy_typed_context_entries() {
+    let h = common::start().await;
+    let (k, s) = h.admin_key();
+    let iam = h.iam(&k, &s);
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{
+        "NumericLessThan":{"s3:max-keys":"10"},
+        "Bool":{"aws:SecureTransport":"true"},
+        "IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
+        "DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},
+        "BinaryEquals":{"aws:x-bin":"AAEC"},
+        "ForAnyValue:NumericEquals":{"aws:x-nums":"7"}}}]}"#;
+    let entry = |key: &str, ty: ContextKeyTypeEnum, values: &[&str]| {
+        ContextEntry::builder()
+            .context_key_name(key)
+            .set_context_key_values(Some(values.iter().map(|v| (*v).to_owned()).collect()))
+            .context_key_type(ty)
+            .build()
+    };
+    let decide = |entries: Vec<ContextEntry>| {
+        iam.simulate_custom_policy()
+            .policy_input_list(policy)
+            .action_names("s3:GetObject")
+            .set_context_entries(Some(entries))
+            .send()
+    };
+    let good = || {
+        vec![
+            entry("s3:max-keys", ContextKeyTypeEnum::Numeric, &["9.5"]),
+            entry(
+                "aws:SecureTransport",
+                ContextKeyTypeEnum::Boolean,
+                &["TRUE"],
+            ),
+            entry("aws:SourceIp", ContextKeyTypeEnum::Ip, &["10.1.2.3"]),
+            entry("aws:CurrentTime", ContextKeyTypeEnum::Date, &["1700000000"]),
+            entry("aws:x-bin", ContextKeyTypeEnum::Binary, &["AAEC"]),
+            entry("aws:x-nums", ContextKeyTypeEnum::NumericList, &["3", "7.0"]),
+        ]
+    };
+    let out = decide(good()).await.unwrap();
+    assert_eq!(
+        out.evaluation_results()[0].eval_decision().as_str(),
+        "allowed"
+    );
+    let mut over = good();
+    over[0] = entry("s3:max-keys", ContextKeyTypeEnum::Numeric, &["10"]);
+    let out = decide(over).await.unwrap();
+    assert_eq!(
+        out.evaluation_results()[0].eval_decision().as_str(),
+        "implicitDeny"
+    );
+
+    for (i, bad) in [
+        entry("s3:max-keys", ContextKeyTypeEnum::Numeric, &["ten"]),
+        entry("aws:SecureTransport", ContextKeyTypeEnum::Boolean, &["yes"]),
+        entry("aws:SourceIp", ContextKeyTypeEnum::Ip, &["10.0.0.0/33"]),
+        entry(
+            "aws:CurrentTime",
+            ContextKeyTypeEnum::Date,
+            &["next tuesday"],
+        ),
+        entry("aws:x-bin", ContextKeyTypeEnum::Binary, &["not base64!"]),
+        entry("aws:x-nums", ContextKeyTypeEnum::NumericList, &["3", "x"]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut entries = good();
+        entries[i] = bad;
+        let err = decide(entries).await.unwrap_err();
+        assert_eq!(err.code(), Some("InvalidInput"), "{i}: {err:?}");
+        assert_eq!(err.raw_response().unwrap().status().as_u16(), 400);
+    }
+    let mut unknown = good();
+    unknown.push(entry(
+        "aws:x-any",
+        ContextKeyTypeEnum::from("float"),
+        &["1"],
+    ));
+    let err = decide(unknown).await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"), "{err:?}");
+    let mut short = good();
+    short.push(entry("a:b", ContextKeyTypeEnum::String, &["1"]));
+    let err = decide(short).await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"), "{err:?}");
+}
+
 #[tokio::test]
 async fn get_context_keys_for_custom_policy_lists_condition_keys() {
     let h = common::start().await;

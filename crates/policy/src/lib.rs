@@ -37,7 +37,7 @@ mod validate;
 mod variables;
 mod wildcard;
 
-pub use condition::Cidr;
+pub use condition::{Cidr, context_value_fits};
 pub use context::Context;
 pub use error::PolicyError;
 pub use evaluate::{Decision, Effect, Label, MatchedStatement, PolicySet, PolicyType, evaluate};

@@ -51,6 +51,32 @@ fn context(params: &Params) -> Result<Context, ApiError> {
         let ty = params
             .get(&format!("{base}.ContextKeyType"))
             .unwrap_or("string");
+        if !(5..=256).contains(&key.chars().count()) {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value at 'contextEntries.{n}.member.contextKeyName' failed to satisfy constraint: Member must have length between 5 and 256"
+            )));
+        }
+        // Values are kept as text (conditions parse them as they compare), but each must be
+        // one the conditions of its type can read.
+        if fedgate_policy::context_value_fits(ty, "").is_none() {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{}' at 'contextEntries.{n}.member.contextKeyType' failed to satisfy constraint: Member must satisfy enum value set: [string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList]",
+                ty.chars().take(64).collect::<String>()
+            )));
+        }
+        if let Some(bad) = values
+            .iter()
+            .find(|v| fedgate_policy::context_value_fits(ty, v) == Some(false))
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidInput",
+                format!(
+                    "Context key {key}: {:?} is not a valid {ty} value",
+                    bad.chars().take(128).collect::<String>()
+                ),
+            ));
+        }
         if ty.ends_with("List") {
             ctx.insert_multi(key, values.iter().map(|v| (*v).to_owned()));
         } else {

@@ -13,6 +13,25 @@ mod null;
 mod numeric;
 mod operator;
 mod string;
+
+/// Whether `value` is a well-formed context value of the simulator's `ContextKeyType`
+/// (`numeric`, `boolean`, `ip`, `date`, `binary`; `string` takes anything), by the same
+/// parsers the condition operators use. `None` for a type name IAM does not define.
+/// A `…List` type is judged by its element type.
+pub fn context_value_fits(context_key_type: &str, value: &str) -> Option<bool> {
+    let element = context_key_type
+        .strip_suffix("List")
+        .unwrap_or(context_key_type);
+    Some(match element {
+        "string" => true,
+        "numeric" => numeric::parse_number(value).is_some(),
+        "boolean" => boolean::parse_bool(value).is_some(),
+        "ip" => Cidr::parse(value).is_some(),
+        "date" => date::parse_date(value).is_some(),
+        "binary" => binary::decode(value).is_some(),
+        _ => return None,
+    })
+}
 mod tri;
 
 pub(crate) use tri::Tri;
