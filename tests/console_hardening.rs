@@ -13,6 +13,7 @@ mod common;
 mod console;
 
 use console::Browser;
+use fedgate_core::Clock;
 
 const ACCT: &str = "123456789012";
 
@@ -393,4 +394,71 @@ async fn over_https_cookies_are_host_cookies_and_hsts_is_sent() {
     let plain = common::start().await;
     let page = Browser::new(&plain.url).get("/console/signin").await;
     assert!(!page.headers.contains_key("strict-transport-security"));
+}
+
+/// The dashboard's key-age check reads every user's keys (up to 16 at once): of 40 users whose
+/// active keys were made 100 days ago, every one is named; a user whose old key is inactive,
+/// and one whose key is new, are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_names_every_user_with_an_old_active_key() {
+    let clock = common::now_clock();
+    let now = clock.now().unix_timestamp();
+    clock.set_unix(now - 100 * 86_400);
+    let h = common::start_with_clock(std::sync::Arc::new(clock.clone()), |_| {}).await;
+    let iam = h.admin_iam();
+    let mut old = Vec::new();
+    for i in 0..40 {
+        let name = format!("old-{i:02}");
+        iam.create_user().user_name(&name).send().await.unwrap();
+        iam.create_access_key()
+            .user_name(&name)
+            .send()
+            .await
+            .unwrap();
+        old.push(name);
+    }
+    iam.create_user().user_name("parked").send().await.unwrap();
+    let parked = iam
+        .create_access_key()
+        .user_name("parked")
+        .send()
+        .await
+        .unwrap();
+    iam.update_access_key()
+        .user_name("parked")
+        .access_key_id(parked.access_key().unwrap().access_key_id())
+        .status(aws_sdk_iam::types::StatusType::Inactive)
+        .send()
+        .await
+        .unwrap();
+    clock.set_unix(now);
+    let iam = h.admin_iam();
+    iam.create_user().user_name("fresh").send().await.unwrap();
+    iam.create_access_key()
+        .user_name("fresh")
+        .send()
+        .await
+        .unwrap();
+
+    let mut b = Browser::new(&h.url);
+    let root_pw = h.admin.root_password.expose().to_owned();
+    b.sign_in(ACCT, None, &root_pw).await;
+    let home = b.get("/console/home").await;
+    assert_eq!(home.status, 200);
+    let (_, fix) = home
+        .body
+        .split_once("rotate the keys of:")
+        .unwrap_or_else(|| panic!("no old-key finding: {}", home.body));
+    for name in &old {
+        assert!(
+            fix.contains(&format!(">{name}</a>")),
+            "{name} missing: {fix}"
+        );
+    }
+    for name in ["parked", "fresh"] {
+        assert!(
+            !home.body.contains(&format!(">{name}</a>")),
+            "{name} listed"
+        );
+    }
 }
