@@ -152,6 +152,28 @@ async fn crud(h: &Harness) {
     );
     assert!(msg.contains(plain_arn), "{msg}");
     assert_eq!(arns(&iam).await, s(&[ARN]));
+    // Only the canonical spelling names a provider (a policy naming its ARN must hold): with a
+    // region or another partition, the existing provider is neither found nor deleted.
+    for other in [
+        ARN.replacen("iam::", "iam:us-east-1:", 1),
+        ARN.replacen("arn:aws:", "arn:aws-cn:", 1),
+    ] {
+        fails(
+            iam.get_open_id_connect_provider()
+                .open_id_connect_provider_arn(&other)
+                .send()
+                .await,
+            "NoSuchEntity",
+            404,
+        );
+        // Deleting what does not exist succeeds, as on AWS, and deletes nothing.
+        iam.delete_open_id_connect_provider()
+            .open_id_connect_provider_arn(&other)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(arns(&iam).await, s(&[ARN]));
     assert_eq!(seen(&iam, ARN).await, before);
 
     // The URL is free again once deleted.

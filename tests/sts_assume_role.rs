@@ -249,6 +249,50 @@ async fn refusals(h: &Harness) {
 }
 both_backends!(assume_role_refusals, super::refusals);
 
+/// A Deny on a role's ARN holds however the caller spells the ARN: only the canonical form
+/// (this partition, no region) names a role, and policies are matched against the role's own
+/// ARN. (Before, `arn:aws:iam:us-east-1:…` or another partition found the same role while the
+/// Deny, written for the canonical ARN, did not match.)
+async fn deny_by_arn(h: &Harness) {
+    let root = format!("arn:aws:iam::{ACCT}:root");
+    make_role(h, "Admin", &trust(&root), None, 3600).await;
+    let (k, s) = h.user_with_key("carl").await;
+    h.admin_iam()
+        .put_user_policy()
+        .user_name("carl")
+        .policy_name("p")
+        .policy_document(format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+                {{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}},
+                {{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"{}"}}]}}"#,
+            role_arn("Admin")
+        ))
+        .send()
+        .await
+        .unwrap();
+    let sts = h.sts(&k, &s);
+    let assume = |arn: String| {
+        sts.assume_role()
+            .role_arn(arn)
+            .role_session_name("carl")
+            .send()
+    };
+    let err = assume(role_arn("Admin")).await.unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"));
+    for spelling in [
+        format!("arn:aws:iam:us-east-1:{ACCT}:role/Admin"),
+        format!("arn:aws-cn:iam::{ACCT}:role/Admin"),
+        format!("arn:x:iam::{ACCT}:role/Admin"),
+    ] {
+        let err = assume(spelling.clone()).await.unwrap_err();
+        assert_eq!(err.code(), Some("ValidationError"), "{spelling}: {err:?}");
+    }
+    // A role the Deny does not name is assumed as before.
+    make_role(h, "Other", &trust(&root), None, 3600).await;
+    assume(role_arn("Other")).await.unwrap();
+}
+both_backends!(assume_role_deny_by_arn, super::deny_by_arn);
+
 async fn tokens(h: &Harness) {
     let admin_arn = format!("arn:aws:iam::{ACCT}:user/admin");
     make_role(h, "Dev", &trust(&admin_arn), Some(LIST_ROLES), 3600).await;

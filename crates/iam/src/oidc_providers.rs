@@ -105,7 +105,7 @@ fn no_such(arn: &str) -> IamError {
 }
 
 /// `arn:…:iam::{account}:oidc-provider/{id}` → its store key, in the caller's account.
-fn parse_arn(caller: &Principal, arn: &str) -> Result<String, IamError> {
+fn parse_arn(iam: &Iam, caller: &Principal, arn: &str) -> Result<String, IamError> {
     if arn.len() < 20 || arn.len() > 2048 {
         return Err(constraint(
             arn,
@@ -119,7 +119,12 @@ fn parse_arn(caller: &Principal, arn: &str) -> Result<String, IamError> {
     if a.service != "iam" || id.is_empty() {
         return Err(bad());
     }
-    if a.account != caller.account().as_str() {
+    // Only the canonical spelling (this partition, no region) names a provider: a looser
+    // one would slip past a policy's Resource that names the provider's ARN.
+    if a.account != caller.account().as_str()
+        || a.partition != iam.partition
+        || !a.region.is_empty()
+    {
         return Err(no_such(arn));
     }
     Ok(OidcProvider::key_of(id))
@@ -132,7 +137,7 @@ async fn authorized(
     action: &str,
     arn: &str,
 ) -> Result<OidcProvider, IamError> {
-    let key = parse_arn(caller, arn)?;
+    let key = parse_arn(iam, caller, arn)?;
     let found = iam
         .store
         .get_entity::<OidcProvider>(caller.account(), &key)

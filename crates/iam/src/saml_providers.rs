@@ -89,7 +89,7 @@ fn no_such(arn: &str) -> IamError {
 }
 
 /// `arn:…:iam::{account}:saml-provider/{name}` → the name, in the caller's account.
-fn parse_arn(caller: &Principal, arn: &str) -> Result<String, IamError> {
+fn parse_arn(iam: &Iam, caller: &Principal, arn: &str) -> Result<String, IamError> {
     if arn.len() < 20 || arn.len() > 2048 {
         return Err(constraint(
             arn,
@@ -103,7 +103,12 @@ fn parse_arn(caller: &Principal, arn: &str) -> Result<String, IamError> {
     if a.service != "iam" || validate_name(name).is_err() {
         return Err(bad());
     }
-    if a.account != caller.account().as_str() {
+    // Only the canonical spelling (this partition, no region) names a provider: a looser
+    // one would slip past a policy's Resource that names the provider's ARN.
+    if a.account != caller.account().as_str()
+        || a.partition != iam.partition
+        || !a.region.is_empty()
+    {
         return Err(no_such(arn));
     }
     Ok(name.to_owned())
@@ -116,7 +121,7 @@ async fn authorized(
     action: &str,
     arn: &str,
 ) -> Result<SamlProvider, IamError> {
-    let name = parse_arn(caller, arn)?;
+    let name = parse_arn(iam, caller, arn)?;
     let found = iam
         .store
         .get_entity_by_name::<SamlProvider>(caller.account(), &name)

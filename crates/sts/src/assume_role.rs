@@ -84,10 +84,13 @@ fn validate(req: &AssumeRoleRequest) -> Result<(), StsError> {
     params::validate_tags(&req.tags, &req.transitive_tag_keys)
 }
 
-/// `arn:{p}:iam::{account}:role/{path}{name}` → (account, path, name).
-pub(crate) fn parse_role_arn(arn: &str) -> Option<(AccountId, String, String)> {
+/// `arn:{partition}:iam::{account}:role/{path}{name}` → (account, path, name), for this
+/// deployment's `partition` only and with an empty region, as IAM writes role ARNs. Anything
+/// looser would let one role go by several ARNs, and a policy's `Resource` (a Deny on the
+/// role's ARN) match some of them but not others.
+pub(crate) fn parse_role_arn(arn: &str, partition: &str) -> Option<(AccountId, String, String)> {
     let a = Arn::parse(arn).ok()?;
-    if a.service != "iam" {
+    if a.service != "iam" || a.partition != partition || !a.region.is_empty() {
         return None;
     }
     let account = AccountId::parse(&a.account).ok()?;
@@ -122,7 +125,7 @@ pub async fn assume_role(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
         ));
     }
-    let Some((account, path, name)) = parse_role_arn(&req.role_arn) else {
+    let Some((account, path, name)) = parse_role_arn(&req.role_arn, &iam.partition) else {
         return Err(validation(format!("{} is invalid", req.role_arn)));
     };
     let role = iam
@@ -131,6 +134,15 @@ pub async fn assume_role(
         .await?
         .filter(|r| r.path == path && r.name == name && r.account_id == account)
         .ok_or_else(not_authorized)?;
+    // Policies are matched against the role's own ARN, never the caller's spelling of it.
+    let role_arn = Arn::iam_entity(
+        &iam.partition,
+        account.as_str(),
+        "role",
+        &role.path,
+        &role.name,
+    )
+    .to_string();
     let caller_session = caller_session(iam, caller, ctx).await?;
 
     // MFA given with the request, or carried by GetSessionToken credentials.
@@ -192,7 +204,7 @@ pub async fn assume_role(
             iam,
             caller,
             "sts:AssumeRole",
-            &req.role_arn,
+            &role_arn,
             ctx,
             &trust,
             extra,
@@ -207,15 +219,9 @@ pub async fn assume_role(
     ] {
         if needed
             && !allowed(
-                authorize_with_resource_policy(
-                    iam,
-                    caller,
-                    action,
-                    &req.role_arn,
-                    ctx,
-                    &trust,
-                    |c| request_context(c, req, mfa_at, now_ms),
-                )
+                authorize_with_resource_policy(iam, caller, action, &role_arn, ctx, &trust, |c| {
+                    request_context(c, req, mfa_at, now_ms)
+                })
                 .await?,
             )
         {
@@ -397,13 +403,21 @@ mod tests {
 
     #[test]
     fn role_arns() {
-        let (a, p, n) = parse_role_arn("arn:aws:iam::123456789012:role/a/b/Dev")
+        let (a, p, n) = parse_role_arn("arn:aws:iam::123456789012:role/a/b/Dev", "aws")
             .unwrap_or_else(|| unreachable!());
         assert_eq!(
             (a.as_str(), p.as_str(), n.as_str()),
             ("123456789012", "/a/b/", "Dev")
         );
-        assert!(parse_role_arn("arn:aws:iam::123456789012:user/Dev").is_none());
-        assert!(parse_role_arn("arn:aws:s3:::bucket").is_none());
+        for bad in [
+            "arn:aws:iam::123456789012:user/Dev",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam:us-east-1:123456789012:role/Dev",
+            "arn:aws-cn:iam::123456789012:role/Dev",
+            "arn:x:iam::123456789012:role/Dev",
+        ] {
+            assert!(parse_role_arn(bad, "aws").is_none(), "{bad}");
+        }
+        assert!(parse_role_arn("arn:aws-cn:iam::123456789012:role/Dev", "aws-cn").is_some());
     }
 }

@@ -143,11 +143,12 @@ fn invalid(m: impl Into<String>) -> StsError {
     StsError::Saml(SamlError::Invalid(m.into()))
 }
 
-/// `arn:…:iam::{account}:saml-provider/{name}` → (account, name).
-fn parse_provider_arn(arn: &str) -> Option<(AccountId, String)> {
+/// `arn:{partition}:iam::{account}:saml-provider/{name}` → (account, name); only the
+/// canonical spelling (this partition, no region), which is what trust policies name.
+fn parse_provider_arn(arn: &str, partition: &str) -> Option<(AccountId, String)> {
     let a = fedgate_core::Arn::parse(arn).ok()?;
     let name = a.resource.strip_prefix("saml-provider/")?;
-    (a.service == "iam" && !name.is_empty())
+    (a.service == "iam" && a.partition == partition && a.region.is_empty() && !name.is_empty())
         .then(|| Some((AccountId::parse(&a.account).ok()?, name.to_owned())))?
 }
 
@@ -345,7 +346,7 @@ pub async fn verify_assertion(
     principal_arn: &str,
     assertion: &str,
 ) -> Result<Asserted, StsError> {
-    let (p_account, p_name) = parse_provider_arn(principal_arn)
+    let (p_account, p_name) = parse_provider_arn(principal_arn, &iam.partition)
         .ok_or_else(|| validation(format!("{principal_arn} is invalid")))?;
     let provider = fedgate_iam::saml_providers::by_name(iam, &p_account, &p_name)
         .await?

@@ -157,7 +157,7 @@ pub async fn assume_role_with_web_identity(
     req: &WebIdentityRequest,
 ) -> Result<WebIdentityResult, StsError> {
     validate(req, true)?;
-    if parse_role_arn(&req.role_arn).is_none() {
+    if parse_role_arn(&req.role_arn, &iam.partition).is_none() {
         return Err(validation(format!("{} is invalid", req.role_arn)));
     }
     if let Some(social) = req.provider_id.as_deref().and_then(oauth_provider) {

@@ -111,7 +111,7 @@ pub(crate) async fn load_role(
     role_arn: &str,
     action: &str,
 ) -> Result<(AccountId, Role), StsError> {
-    let Some((account, path, name)) = parse_role_arn(role_arn) else {
+    let Some((account, path, name)) = parse_role_arn(role_arn, &iam.partition) else {
         return Err(validation(format!("{role_arn} is invalid")));
     };
     let role: Role = iam
