@@ -419,6 +419,120 @@ async fn askers(h: &Harness) {
     );
 }
 
+/// Whose resource it is, and root facing a resource policy: a resource whose ARN names no
+/// account belongs to the account the service gives (`aws:ResourceAccount`), else to the
+/// asking service's; a caller from elsewhere then needs the resource policy too. The root user
+/// may do anything in its own account except what a resource policy denies, and elsewhere only
+/// what one allows.
+async fn resource_accounts(h: &Harness) {
+    let asker = user_key(h, "orders-service", ASKER_POLICY).await;
+    let alice = user_key(h, "alice", CALLER_POLICY).await;
+    let (rk, rs) = h.root_key().await;
+    let root = Key {
+        id: rk,
+        secret: rs,
+        token: None,
+    };
+    let decide = |key: &Key, resource: &str, account: Option<&str>, policy: Option<String>| {
+        let mut q = question(
+            forwarded(key, "/orders/7", "{}"),
+            "orders:GetOrder",
+            resource,
+        );
+        if let Some(a) = account {
+            q["context"] = json!({ "aws:ResourceAccount": a });
+        }
+        if let Some(p) = policy {
+            q["resourcePolicy"] = json!(p);
+        }
+        q
+    };
+    let allow = |principal: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"orders:*","Resource":"*"}}]}}"#
+        )
+    };
+    let deny_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"orders:*","Resource":"*"}]}"#.to_owned();
+    let alice_arn = format!("arn:aws:iam::{ACCT}:user/alice");
+    let root_arn = format!("arn:aws:iam::{ACCT}:root");
+    let other = "210987654321";
+    for (who, key, resource, account, policy, want) in [
+        // The service's own account: identity policies decide, as before.
+        (
+            "alice",
+            &alice,
+            "arn:aws:orders:::shop/7",
+            None,
+            None,
+            "Allow",
+        ),
+        (
+            "alice",
+            &alice,
+            "arn:aws:orders:::shop/7",
+            Some(ACCT),
+            None,
+            "Allow",
+        ),
+        // Another account's resource: the identity allow is not enough on its own...
+        (
+            "alice",
+            &alice,
+            "arn:aws:orders:::shop/7",
+            Some(other),
+            None,
+            "Deny",
+        ),
+        (
+            "alice",
+            &alice,
+            &format!("arn:aws:orders::{other}:shop/7"),
+            None,
+            None,
+            "Deny",
+        ),
+        // ...the resource policy must allow the caller too.
+        (
+            "alice",
+            &alice,
+            "arn:aws:orders:::shop/7",
+            Some(other),
+            Some(allow(&alice_arn)),
+            "Allow",
+        ),
+        // Root: everything in its own account, but a resource policy's Deny binds it.
+        ("root", &root, "*", None, None, "Allow"),
+        ("root", &root, "*", None, Some(allow(&root_arn)), "Allow"),
+        ("root", &root, "*", None, Some(deny_all.clone()), "Deny"),
+        // Root elsewhere: only what a resource policy allows.
+        ("root", &root, "*", Some(other), None, "Deny"),
+        (
+            "root",
+            &root,
+            "*",
+            Some(other),
+            Some(allow(&root_arn)),
+            "Allow",
+        ),
+        (
+            "root",
+            &root,
+            "*",
+            Some(other),
+            Some(deny_all.clone()),
+            "Deny",
+        ),
+    ] {
+        let (status, a) = ask(h, &asker, &decide(key, resource, account, policy.clone())).await;
+        assert_eq!(status, 200, "{a}");
+        assert_eq!(
+            a["decision"], want,
+            "{who} on {resource} in {account:?} with {policy:?}: {a}"
+        );
+    }
+}
+both_backends!(resource_accounts_both, super::resource_accounts);
+
 both_backends!(decisions_both, super::decisions);
 both_backends!(sessions_both, super::sessions);
 both_backends!(askers_both, super::askers);

@@ -296,11 +296,20 @@ async fn process(
         .iter()
         .map(|(k, v)| (k.clone(), v.values()))
         .collect();
+    // The resource's account when its ARN names none: what the service says
+    // (aws:ResourceAccount), else the asking service's own (it holds the resource).
+    let resource_account = q
+        .context
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("aws:ResourceAccount"))
+        .and_then(|(_, v)| v.values().into_iter().next())
+        .unwrap_or_else(|| asker.principal.account().to_string());
     let ex = explain(
         &api.iam,
         &caller.principal,
         &q.action,
         &q.resource,
+        &resource_account,
         &ctx,
         &keys,
         resource_policy.as_ref(),

@@ -111,7 +111,7 @@ pub async fn decide(
     ctx: &RequestContext,
     keys: &ActionKeys,
 ) -> Result<(Decision, bool), IamError> {
-    let mut subject = match opening(iam, principal, action, resource, ctx).await? {
+    let mut subject = match opening(iam, principal, action, resource, None, ctx).await? {
         Opening::Decided(d) if d.allowed => return Ok((Decision::Allow, false)),
         Opening::Decided(d) => {
             return Ok((

@@ -56,7 +56,12 @@ pub(super) fn refusal(principal: &Principal, action: &str) -> Option<&'static st
     None
 }
 
-fn compiled(iam: &Iam, label: &str, kind: PolicyKind, doc: &str) -> Option<LoadedPolicy> {
+pub(super) fn compiled(
+    iam: &Iam,
+    label: &str,
+    kind: PolicyKind,
+    doc: &str,
+) -> Option<LoadedPolicy> {
     let policy = iam.compiled.document(kind, doc).ok()?;
     Some(LoadedPolicy {
         label: label.into(),

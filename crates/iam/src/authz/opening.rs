@@ -26,11 +26,15 @@ pub(super) enum Opening {
 /// token limited to some actions refuses the others; root may do anything in its own
 /// account and nothing elsewhere without a resource policy; a principal that cannot be
 /// loaded (deleted) is refused. Otherwise the principal's policies, loaded.
+///
+/// The resource's account is the one in its ARN, else `resource_account`, else the
+/// principal's own.
 pub(super) async fn opening(
     iam: &Iam,
     principal: &Principal,
     action: &str,
     resource: &str,
+    resource_account_default: Option<&str>,
     ctx: &RequestContext,
 ) -> Result<Opening, IamError> {
     let fixed = |allowed, explicit_deny, reason, message| {
@@ -55,6 +59,7 @@ pub(super) async fn opening(
     }
     if let Principal::Root { account, .. } = principal {
         let own = resource_account(resource)
+            .or(resource_account_default)
             .is_none_or(|a| a == account.as_str() || is_aws_managed_policy(resource));
         return if own {
             fixed(true, false, "root_own_account", None)
