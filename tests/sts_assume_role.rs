@@ -293,6 +293,65 @@ async fn deny_by_arn(h: &Harness) {
 }
 both_backends!(assume_role_deny_by_arn, super::deny_by_arn);
 
+/// The role's tags are in the context of AssumeRole (`iam:ResourceTag/*` and
+/// `aws:ResourceTag/*`), as in AWS's ABAC tutorial: a Deny on tagged roles holds, and an Allow
+/// matching the caller's tag to the role's grants.
+async fn role_tags(h: &Harness) {
+    let root = format!("arn:aws:iam::{ACCT}:root");
+    for (name, tier, team) in [
+        ("Prod", "admin", "blue"),
+        ("Blue", "user", "blue"),
+        ("Red", "user", "red"),
+    ] {
+        make_role(h, name, &trust(&root), None, 3600).await;
+        h.admin_iam()
+            .tag_role()
+            .role_name(name)
+            .tags(common::tag("tier", tier))
+            .tags(common::tag("team", team))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (k, s) = h.user_with_key("dana").await;
+    h.admin_iam()
+        .tag_user()
+        .user_name("dana")
+        .tags(common::tag("team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    h.admin_iam()
+        .put_user_policy()
+        .user_name("dana")
+        .policy_name("p")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*",
+                 "Condition":{"StringEquals":{"aws:ResourceTag/team":"${aws:PrincipalTag/team}"}}},
+                {"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*",
+                 "Condition":{"StringEquals":{"iam:ResourceTag/tier":"admin"}}}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let sts = h.sts(&k, &s);
+    for (name, ok) in [("Blue", true), ("Prod", false), ("Red", false)] {
+        let r = sts
+            .assume_role()
+            .role_arn(role_arn(name))
+            .role_session_name("dana")
+            .send()
+            .await;
+        match (ok, r) {
+            (true, Ok(_)) => {}
+            (false, Err(e)) => assert_eq!(e.code(), Some("AccessDenied"), "{name}"),
+            (ok, r) => panic!("{name}: expected ok={ok}, got {r:?}"),
+        }
+    }
+}
+both_backends!(assume_role_by_role_tags, super::role_tags);
+
 async fn tokens(h: &Harness) {
     let admin_arn = format!("arn:aws:iam::{ACCT}:user/admin");
     make_role(h, "Dev", &trust(&admin_arn), Some(LIST_ROLES), 3600).await;

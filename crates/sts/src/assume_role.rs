@@ -197,7 +197,9 @@ pub async fn assume_role(
 
     // The trust policy decides, with the caller's identity policies.
     let trust = trust_policy(iam, &role).ok_or_else(not_authorized)?;
-    let extra = |c: &mut Context| request_context(c, req, mfa_at, now_ms);
+    // The role's tags as aws:ResourceTag/* and iam:ResourceTag/* (AWS's ABAC on AssumeRole).
+    let role_tags = fedgate_iam::authz::resource_tag_keys(&role.tags);
+    let extra = |c: &mut Context| request_context(c, req, &role_tags, mfa_at, now_ms);
     let allowed = |d: Decision| matches!(d, Decision::Allow);
     if !allowed(
         authorize_with_resource_policy(
@@ -220,7 +222,7 @@ pub async fn assume_role(
         if needed
             && !allowed(
                 authorize_with_resource_policy(iam, caller, action, &role_arn, ctx, &trust, |c| {
-                    request_context(c, req, mfa_at, now_ms)
+                    request_context(c, req, &role_tags, mfa_at, now_ms)
                 })
                 .await?,
             )
@@ -293,7 +295,16 @@ pub(crate) fn trust_policy(iam: &Iam, role: &Role) -> Option<LoadedPolicy> {
 }
 
 /// The request's own condition keys for the trust policy.
-fn request_context(c: &mut Context, req: &AssumeRoleRequest, mfa_at: Option<i64>, now_ms: i64) {
+fn request_context(
+    c: &mut Context,
+    req: &AssumeRoleRequest,
+    role_tags: &[(String, Vec<String>)],
+    mfa_at: Option<i64>,
+    now_ms: i64,
+) {
+    for (key, values) in role_tags {
+        c.insert_multi(key, values.iter().cloned());
+    }
     c.insert("sts:RoleSessionName", req.role_session_name.as_str());
     if let Some(e) = &req.external_id {
         c.insert("sts:ExternalId", e.as_str());
