@@ -333,6 +333,21 @@ async fn simulate_principal_policy_uses_the_users_policies() {
         out.evaluation_results()[0].matched_statements()[0].source_policy_id(),
         Some("arn:aws:iam::aws:policy/AdministratorAccess")
     );
+    // Only the canonical ARN names the user: another partition or a region does not (a Deny
+    // on the canonical ARN could otherwise be dodged).
+    for other in [
+        "arn:x:iam::123456789012:user/admin",
+        "arn:aws:iam:us-east-1:123456789012:user/admin",
+    ] {
+        let err = iam
+            .simulate_principal_policy()
+            .policy_source_arn(other)
+            .action_names("iam:CreateUser")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("NoSuchEntity"), "{other}");
+    }
     assert_eq!(
         out.evaluation_results()[0].matched_statements()[0]
             .source_policy_type()

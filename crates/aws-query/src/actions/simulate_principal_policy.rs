@@ -32,10 +32,11 @@ async fn source_policies(
     let name = path_and_name.rsplit('/').next().unwrap_or(path_and_name);
     let account = caller.account();
     let store = &iam.store;
-    // The caller was authorized on the ARN it sent: the entity must be exactly that one (same
-    // path, same name), or a caller allowed on `user/sandbox/*` could read `/admin`'s policies.
+    // The caller was authorized on the ARN it sent: the entity must be exactly that one (this
+    // partition, same path, same name), or a caller allowed on `user/sandbox/*` could read
+    // `/admin`'s policies, or one denied `arn:aws:…:user/admin` ask as `arn:x:…:user/admin`.
     let is = |path: &str, entity_name: &str| {
-        Arn::iam_entity(&parsed.partition, account.as_str(), kind, path, entity_name).to_string()
+        Arn::iam_entity(&iam.partition, account.as_str(), kind, path, entity_name).to_string()
             == arn
     };
     let loaded = match kind {
