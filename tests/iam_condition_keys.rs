@@ -128,3 +128,202 @@ async fn guardrails(h: &Harness) {
 }
 
 both_backends!(condition_keys_reach_the_engine, crate::guardrails);
+
+/// A helpdesk with `iam:*` and one guardrail (nothing on resources tagged protected=true)
+/// reaches a protected user through none of the actions that act on a user, a role or a
+/// customer policy, while it still can on untagged ones; the current permissions boundary is
+/// `iam:PermissionsBoundary` for attach, put and delete-boundary.
+async fn tags_everywhere(h: &Harness) {
+    let admin = h.admin_iam();
+    let helpdesk = user_with_api_key(h, &admin, "helpdesk").await;
+    admin
+        .put_user_policy()
+        .user_name("helpdesk")
+        .policy_name("p")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"iam:*","Resource":"*"},
+              {"Effect":"Deny","Action":"iam:*","Resource":"*",
+               "Condition":{"StringEquals":{"aws:ResourceTag/protected":"true"}}},
+              {"Effect":"Deny","Action":["iam:DeleteUserPermissionsBoundary","iam:PutUserPolicy","iam:AttachUserPolicy"],"Resource":"*",
+               "Condition":{"StringEquals":{"iam:PermissionsBoundary":"arn:aws:iam::aws:policy/ReadOnlyAccess"}}}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    for (name, protected) in [("boss", true), ("temp", false)] {
+        admin.create_user().user_name(name).send().await.unwrap();
+        let role = format!("{name}-role");
+        admin
+            .create_role()
+            .role_name(&role)
+            .assume_role_policy_document(common::trust_policy(
+                "arn:aws:iam::123456789012:root",
+                r#""sts:AssumeRole""#,
+            ))
+            .send()
+            .await
+            .unwrap();
+        let policy = admin
+            .create_policy()
+            .policy_name(format!("{name}-policy"))
+            .policy_document(doc)
+            .send()
+            .await
+            .unwrap();
+        let policy_arn = policy.policy().unwrap().arn().unwrap().to_owned();
+        if protected {
+            admin
+                .tag_user()
+                .user_name(name)
+                .tags(common::tag("protected", "true"))
+                .send()
+                .await
+                .unwrap();
+            admin
+                .tag_role()
+                .role_name(&role)
+                .tags(common::tag("protected", "true"))
+                .send()
+                .await
+                .unwrap();
+            admin
+                .tag_policy()
+                .policy_arn(&policy_arn)
+                .tags(common::tag("protected", "true"))
+                .send()
+                .await
+                .unwrap();
+        }
+        let want = if protected {
+            Some("AccessDenied")
+        } else {
+            None
+        };
+        let check = |what: &str, e: Option<String>| {
+            assert_eq!(e.as_deref(), want, "{what} on {name}");
+        };
+        let err = |r: Result<(), String>| r.err();
+        check(
+            "GetUser",
+            err(helpdesk
+                .get_user()
+                .user_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))),
+        );
+        check(
+            "CreateAccessKey",
+            err(helpdesk
+                .create_access_key()
+                .user_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))),
+        );
+        check(
+            "ListAccessKeys",
+            err(helpdesk
+                .list_access_keys()
+                .user_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))),
+        );
+        check(
+            "CreateLoginProfile",
+            err(helpdesk
+                .create_login_profile()
+                .user_name(name)
+                .password("Helpdesk-Set-1!")
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))),
+        );
+        check(
+            "ListMFADevices",
+            err(helpdesk
+                .list_mfa_devices()
+                .user_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))),
+        );
+        check(
+            "PutUserPolicy",
+            err(helpdesk
+                .put_user_policy()
+                .user_name(name)
+                .policy_name("x")
+                .policy_document(doc)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))),
+        );
+        check(
+            "AttachRolePolicy",
+            err(helpdesk
+                .attach_role_policy()
+                .role_name(&role)
+                .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))),
+        );
+        check(
+            "CreatePolicyVersion",
+            err(helpdesk
+                .create_policy_version()
+                .policy_arn(&policy_arn)
+                .policy_document(doc)
+                .set_as_default(true)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| code(&e))),
+        );
+    }
+
+    // The boundary in place is iam:PermissionsBoundary: the Deny holds for a bounded user...
+    admin
+        .create_user()
+        .user_name("bounded")
+        .permissions_boundary("arn:aws:iam::aws:policy/ReadOnlyAccess")
+        .send()
+        .await
+        .unwrap();
+    let e = helpdesk
+        .delete_user_permissions_boundary()
+        .user_name("bounded")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    let e = helpdesk
+        .attach_user_policy()
+        .user_name("bounded")
+        .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    // ...and not for an unbounded one.
+    helpdesk
+        .attach_user_policy()
+        .user_name("temp")
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+        .send()
+        .await
+        .unwrap();
+}
+
+both_backends!(resource_tags_and_boundaries, crate::tags_everywhere);

@@ -97,7 +97,15 @@ pub async fn resolve_target(
         Some(u) => user_arn(caller.partition(), u),
         None => Arn::user(caller.partition(), account.as_str(), "/", &name),
     };
-    require(authorize(iam, caller, action, &resource.to_string(), ctx).await?)?;
+    // The user's tags decide too (aws:ResourceTag/*, iam:ResourceTag/*).
+    let keys = found
+        .as_ref()
+        .map(|u| crate::authz::resource_tag_keys(&u.tags))
+        .unwrap_or_default();
+    require(
+        crate::authz::authorize_with(iam, caller, action, &resource.to_string(), ctx, &keys)
+            .await?,
+    )?;
     found
         .map(|u| KeyTarget::User(Box::new(u)))
         .ok_or_else(|| no_such_user(&name))
@@ -331,10 +339,11 @@ pub async fn get_access_key_last_used(
         require(authorize(iam, caller, ACTION, "*", ctx).await?)?;
         return Err(no_such_key(access_key_id));
     };
-    let (resource, name) = match &key.owner {
+    let (resource, name, keys) = match &key.owner {
         KeyOwner::Root => (
             Arn::root(caller.partition(), caller.account().as_str()).to_string(),
             None,
+            vec![],
         ),
         KeyOwner::User { user_id, user_name } => {
             let user = iam.store.get_user(caller.account(), user_id).await?;
@@ -347,11 +356,15 @@ pub async fn get_access_key_last_used(
                     user_name,
                 ),
             };
+            let keys = user
+                .as_ref()
+                .map(|u| crate::authz::resource_tag_keys(&u.tags))
+                .unwrap_or_default();
             let name = user.map_or_else(|| user_name.clone(), |u| u.name);
-            (arn.to_string(), Some(name))
+            (arn.to_string(), Some(name), keys)
         }
     };
-    require(authorize(iam, caller, ACTION, &resource, ctx).await?)?;
+    require(crate::authz::authorize_with(iam, caller, ACTION, &resource, ctx, &keys).await?)?;
     Ok((name, key.last_used))
 }
 

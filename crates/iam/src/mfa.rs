@@ -202,7 +202,14 @@ pub async fn resolve_target(
         Some(u) => user_arn(caller.partition(), u),
         None => Arn::user(caller.partition(), account.as_str(), "/", &name),
     };
-    require(authorize(iam, caller, action, &resource.to_string(), ctx).await?)?;
+    let keys = found
+        .as_ref()
+        .map(|u| crate::authz::resource_tag_keys(&u.tags))
+        .unwrap_or_default();
+    require(
+        crate::authz::authorize_with(iam, caller, action, &resource.to_string(), ctx, &keys)
+            .await?,
+    )?;
     found.map(|u| Target::User(Box::new(u))).ok_or_else(|| {
         IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
     })
@@ -470,7 +477,18 @@ pub async fn delete_virtual_mfa_device(
     serial: &str,
 ) -> Result<(), IamError> {
     validate_serial(serial)?;
-    require(authorize(iam, caller, "iam:DeleteVirtualMFADevice", serial, ctx).await?)?;
+    let keys = tags::device_tag_keys(iam, caller, serial).await?;
+    require(
+        crate::authz::authorize_with(
+            iam,
+            caller,
+            "iam:DeleteVirtualMFADevice",
+            serial,
+            ctx,
+            &keys,
+        )
+        .await?,
+    )?;
     let account = caller.account();
     for _ in 0..8 {
         let (d, version) = iam

@@ -231,8 +231,19 @@ pub async fn set_permissions_boundary<T: Bounded>(
     } else {
         actions.1
     };
+    // iam:PermissionsBoundary: the boundary being set, or (on delete) the one in place.
+    let current = match boundary {
+        Some(_) => None,
+        None => iam
+            .store
+            .get_entity_by_name::<T>(caller.account(), name)
+            .await?
+            .and_then(|e| e.boundary().map(str::to_owned)),
+    };
     let keys = boundary
-        .map(|b| vec![("iam:PermissionsBoundary".to_owned(), vec![b.to_owned()])])
+        .map(str::to_owned)
+        .or(current)
+        .map(|b| vec![("iam:PermissionsBoundary".to_owned(), vec![b])])
         .unwrap_or_default();
     let e = authorized_with::<T>(iam, caller, ctx, action, name, keys).await?;
     let account = caller.account();

@@ -84,12 +84,48 @@ pub trait Holder: Entity + Clone {
     fn attached_mut(&mut self) -> &mut Vec<String>;
     fn inline(&self) -> &BTreeMap<String, String>;
     fn inline_mut(&mut self) -> &mut BTreeMap<String, String>;
+    /// Its tags (groups have none), as `aws:ResourceTag/*` and `iam:ResourceTag/*`.
+    fn holder_tags(&self) -> &[fedgate_store::model::Tag];
+    /// Its permissions boundary's ARN (groups have none).
+    fn holder_boundary(&self) -> Option<&str>;
 }
 
+impl Holder for Group {
+    const HOLDER: HolderKind = HolderKind::Group;
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn attached(&self) -> &Vec<String> {
+        &self.attached_policies
+    }
+    fn attached_mut(&mut self) -> &mut Vec<String> {
+        &mut self.attached_policies
+    }
+    fn inline(&self) -> &BTreeMap<String, String> {
+        &self.inline_policies
+    }
+    fn inline_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.inline_policies
+    }
+    fn holder_tags(&self) -> &[fedgate_store::model::Tag] {
+        &[]
+    }
+    fn holder_boundary(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Users and roles: tagged, and bounded.
 macro_rules! holder {
     ($t:ty, $kind:ident) => {
         impl Holder for $t {
             const HOLDER: HolderKind = HolderKind::$kind;
+            fn holder_tags(&self) -> &[fedgate_store::model::Tag] {
+                &self.tags
+            }
+            fn holder_boundary(&self) -> Option<&str> {
+                self.permissions_boundary.as_deref()
+            }
             fn path(&self) -> &str {
                 &self.path
             }
@@ -109,7 +145,6 @@ macro_rules! holder {
     };
 }
 holder!(User, User);
-holder!(Group, Group);
 holder!(Role, Role);
 
 /// The ARN of a user, group or role.
@@ -183,7 +218,24 @@ pub async fn find_holder<T: Holder>(
     find_holder_with(iam, caller, ctx, action, name, vec![]).await
 }
 
-/// [`find_holder`] with the action's own condition keys (e.g. `iam:PolicyARN`).
+/// The actions whose context carries the target's current permissions boundary as
+/// `iam:PermissionsBoundary` (AWS's list for the key, on existing users and roles).
+pub(crate) const BOUNDARY_KEYED: &[&str] = &[
+    "iam:AttachUserPolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachUserPolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteUserPolicy",
+    "iam:DeleteRolePolicy",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+];
+
+/// [`find_holder`] with the action's own condition keys (e.g. `iam:PolicyARN`); the found
+/// entity's tags are added (`aws:ResourceTag/*`, `iam:ResourceTag/*`), and for
+/// [`BOUNDARY_KEYED`] actions its current boundary (`iam:PermissionsBoundary`).
 pub async fn find_holder_with<T: Holder>(
     iam: &Iam,
     caller: &Principal,
@@ -196,6 +248,17 @@ pub async fn find_holder_with<T: Holder>(
     validate_holder_name(kind, name)?;
     let account = caller.account();
     let found = iam.store.get_entity_by_name::<T>(account, name).await?;
+    let mut keys = keys;
+    if let Some(e) = &found {
+        keys.extend(crate::authz::resource_tag_keys(e.holder_tags()));
+        if let Some(b) = e.holder_boundary()
+            && BOUNDARY_KEYED
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(action))
+        {
+            keys.push(("iam:PermissionsBoundary".into(), vec![b.to_owned()]));
+        }
+    }
     let resource = match &found {
         Some(e) => holder_arn(caller.partition(), e),
         None => Arn::iam_entity(

@@ -95,7 +95,21 @@ pub async fn get_user(
         Some(u) => user_arn(caller.partition(), u),
         None => Arn::user(caller.partition(), account.as_str(), "/", &name),
     };
-    require(authorize(iam, caller, "iam:GetUser", &resource.to_string(), ctx).await?)?;
+    let keys = found
+        .as_ref()
+        .map(|u| crate::authz::resource_tag_keys(&u.tags))
+        .unwrap_or_default();
+    require(
+        crate::authz::authorize_with(
+            iam,
+            caller,
+            "iam:GetUser",
+            &resource.to_string(),
+            ctx,
+            &keys,
+        )
+        .await?,
+    )?;
     found.ok_or_else(|| {
         IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
     })

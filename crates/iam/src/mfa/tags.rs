@@ -2,11 +2,26 @@
 //! the IAM tag rules every taggable entity shares ([`crate::entity_rules`]).
 
 use super::{no_device, validate_serial};
-use crate::authz::{RequestContext, authorize, authorize_with, request_tag_keys, require};
+use crate::authz::{RequestContext, authorize_with, request_tag_keys, require};
 use crate::entity_rules::{merge_tags, remove_tags, validate_tag_keys, validate_tags};
 use crate::{Iam, IamError};
 use fedgate_core::Principal;
 use fedgate_store::model::{MfaDevice, Tag};
+
+/// The device's current tags as `aws:ResourceTag/*` and `iam:ResourceTag/*` (none when there
+/// is no such device in the caller's account).
+pub(crate) async fn device_tag_keys(
+    iam: &Iam,
+    caller: &Principal,
+    serial: &str,
+) -> Result<Vec<(String, Vec<String>)>, IamError> {
+    Ok(iam
+        .store
+        .get_entity::<MfaDevice>(caller.account(), serial)
+        .await?
+        .map(|d| crate::authz::resource_tag_keys(&d.tags))
+        .unwrap_or_default())
+}
 
 /// `TagMFADevice`: adds or replaces (key regardless of case) tags; at most 50 in all.
 pub async fn tag_mfa_device(
@@ -18,7 +33,8 @@ pub async fn tag_mfa_device(
 ) -> Result<(), IamError> {
     validate_serial(serial)?;
     validate_tags(&tags)?;
-    let keys = request_tag_keys(&tags);
+    let mut keys = request_tag_keys(&tags);
+    keys.extend(device_tag_keys(iam, caller, serial).await?);
     require(authorize_with(iam, caller, "iam:TagMFADevice", serial, ctx, &keys).await?)?;
     iam.store
         .update_entity::<MfaDevice, _, IamError, _>(caller.account(), serial, |d| {
@@ -38,10 +54,11 @@ pub async fn untag_mfa_device(
 ) -> Result<(), IamError> {
     validate_serial(serial)?;
     validate_tag_keys(keys)?;
-    let tag_keys = vec![(
+    let mut tag_keys = vec![(
         "aws:TagKeys".to_owned(),
         keys.iter().map(|k| (*k).to_owned()).collect(),
     )];
+    tag_keys.extend(device_tag_keys(iam, caller, serial).await?);
     require(authorize_with(iam, caller, "iam:UntagMFADevice", serial, ctx, &tag_keys).await?)?;
     iam.store
         .update_entity::<MfaDevice, _, IamError, _>(caller.account(), serial, |d| {
@@ -62,7 +79,8 @@ pub async fn list_mfa_device_tags(
     max_items: usize,
 ) -> Result<(Vec<Tag>, Option<String>), IamError> {
     validate_serial(serial)?;
-    require(authorize(iam, caller, "iam:ListMFADeviceTags", serial, ctx).await?)?;
+    let keys = device_tag_keys(iam, caller, serial).await?;
+    require(authorize_with(iam, caller, "iam:ListMFADeviceTags", serial, ctx, &keys).await?)?;
     let d = iam
         .store
         .get_entity::<MfaDevice>(caller.account(), serial)

@@ -191,10 +191,15 @@ pub async fn find_policy_with(
     keys: &crate::authz::ActionKeys,
 ) -> Result<PolicyRef, IamError> {
     validate_policy_arn(arn)?;
-    require(crate::authz::authorize_with(iam, caller, action, arn, ctx, keys).await?)?;
-    resolve(iam, caller.account(), arn)
-        .await?
-        .ok_or_else(|| not_found(arn))
+    // Found first, so that a customer policy's tags decide too (aws:ResourceTag/*,
+    // iam:ResourceTag/*); an unauthorized caller still learns nothing of its existence.
+    let found = resolve(iam, caller.account(), arn).await?;
+    let mut keys = keys.to_vec();
+    if let Some(PolicyRef::Customer(p)) = &found {
+        keys.extend(crate::authz::resource_tag_keys(&p.tags));
+    }
+    require(crate::authz::authorize_with(iam, caller, action, arn, ctx, &keys).await?)?;
+    found.ok_or_else(|| not_found(arn))
 }
 
 pub(crate) fn not_found(arn: &str) -> IamError {
