@@ -224,3 +224,54 @@ fn aws_smithy_types_now() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+/// A GetSessionToken session acts as its user is now, not as it was named when the session
+/// was made: after alice is renamed and a new alice created, the old session cannot assume a
+/// role that trusts the new alice's ARN.
+async fn renamed_user_sessions(h: &Harness) {
+    let admin = h.admin_iam();
+    admin.create_user().user_name("alice").send().await.unwrap();
+    let (k, s) = {
+        let out = admin
+            .create_access_key()
+            .user_name("alice")
+            .send()
+            .await
+            .unwrap();
+        let key = out.access_key().unwrap();
+        (
+            key.access_key_id().to_owned(),
+            key.secret_access_key().to_owned(),
+        )
+    };
+    let out = h.sts(&k, &s).get_session_token().send().await.unwrap();
+    let c = out.credentials().unwrap();
+    let session = h.sts_session(c.access_key_id(), c.secret_access_key(), c.session_token());
+    admin
+        .update_user()
+        .user_name("alice")
+        .new_user_name("alice-old")
+        .send()
+        .await
+        .unwrap();
+    admin.create_user().user_name("alice").send().await.unwrap();
+    admin
+        .create_role()
+        .role_name("for-alice")
+        .assume_role_policy_document(common::trust_policy(
+            &format!("arn:aws:iam::{ACCT}:user/alice"),
+            r#""sts:AssumeRole""#,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let err = session
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{ACCT}:role/for-alice"))
+        .role_session_name("old")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"), "{err:?}");
+}
+both_backends!(get_session_token_after_rename, super::renamed_user_sessions);

@@ -175,7 +175,6 @@ impl Subject {
         principal: &Principal,
         ctx: &RequestContext,
     ) -> Result<Result<Subject, &'static str>, IamError> {
-        let principal_arn = principal.arn().to_string();
         match principal {
             Principal::Root { .. } => Ok(Err("because the root user has no policies")),
             Principal::User {
@@ -184,6 +183,15 @@ impl Subject {
                 let Some(user) = iam.store.get_user(account, user_id).await? else {
                     return Ok(Err("because the user no longer exists"));
                 };
+                // The user as it is now: a session (GetSessionToken) or cached key resolved
+                // before a rename or move must not act under the old name or path.
+                let principal_arn = fedgate_core::Arn::user(
+                    &iam.partition,
+                    account.as_str(),
+                    &user.path,
+                    &user.name,
+                )
+                .to_string();
                 let loaded = match principal_policies(iam, PolicySource::User(&user)).await? {
                     Ok(p) => p,
                     Err(reason) => return Ok(Err(reason)),
