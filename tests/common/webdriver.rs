@@ -292,6 +292,37 @@ impl Driver {
         }
     }
 
+    /// Waits up to 5 s for `text` to be gone from the page (a form that posts back to the
+    /// page it is on leaves the path unchanged, so [`Driver::wait_path`] cannot tell that
+    /// the answer has arrived); panics with the page when it stays.
+    pub async fn wait_gone(&self, text: &str) {
+        let until = Instant::now() + WAIT;
+        loop {
+            let page = self.page_source().await;
+            if !page.contains(text) {
+                return;
+            }
+            assert!(
+                Instant::now() < until,
+                "{text:?} still on the page:\n{page}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits up to 5 s for `text` to be on the page; panics with the page when it is not.
+    pub async fn wait_text(&self, text: &str) {
+        let until = Instant::now() + WAIT;
+        loop {
+            let page = self.page_source().await;
+            if page.contains(text) {
+                return;
+            }
+            assert!(Instant::now() < until, "{text:?} not on the page:\n{page}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Saves a PNG of the viewport to `path`, creating its directory.
     pub async fn screenshot(&self, path: &Path) {
         use base64::Engine as _;
