@@ -475,7 +475,7 @@ async fn choose(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Requ
     };
     let identity: FederatedIdentity = choice.identity.into();
     let leeway = sso.api.federation.web_identity.leeway_secs;
-    if identity.expires_at + leeway < sso.api.iam.clock.now().unix_timestamp() {
+    if identity.expires_at.saturating_add(leeway) < sso.api.iam.clock.now().unix_timestamp() {
         return f.refuse(Some(&identity), bad_flow("The sign-in has expired."));
     }
     let role = form.get("role_arn").filter(|r| choice.roles.contains(r));

@@ -79,7 +79,8 @@ pub fn validate_path(field: &str, path: &str) -> Result<(), IamError> {
     Ok(())
 }
 
-fn tag_char(c: char) -> bool {
+/// IAM's tag character class, `[\p{L}\p{Z}\p{N}_.:/=+\-@]` (STS's session tags share it).
+pub fn tag_char(c: char) -> bool {
     c.is_alphabetic()
         || c.is_numeric()
         || (c.is_whitespace() && !c.is_control())

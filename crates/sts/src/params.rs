@@ -102,8 +102,8 @@ pub fn validate_duration(secs: i64, min: i64, max: i64) -> Result<(), StsError> 
     Ok(())
 }
 
-/// Session tags: at most 50, keys 1–128 and values 0–256 characters, keys unique
-/// regardless of case; `TransitiveTagKeys` at most 50 and each one a key of the tags.
+/// Session tags: at most 50, keys 1–128 and values 0–256 characters of IAM's tag character
+/// class, keys unique regardless of case and never `aws:`-prefixed; `TransitiveTagKeys` at most 50 and each one a key of the tags.
 pub fn validate_tags(tags: &[Tag], transitive: &[String]) -> Result<(), StsError> {
     if tags.len() > 50 {
         return Err(constraint(
@@ -121,11 +121,31 @@ pub fn validate_tags(tags: &[Tag], transitive: &[String]) -> Result<(), StsError
                 "Member must have length between 1 and 128",
             ));
         }
+        if !t.key.chars().all(fedgate_iam::entity_rules::tag_char) {
+            return Err(constraint(
+                &t.key,
+                &format!("tags.{}.member.key", i + 1),
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+            ));
+        }
+        if t.key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(validation(format!(
+                "Tag key '{}' uses the reserved prefix 'aws:'.",
+                t.key
+            )));
+        }
         if t.value.chars().count() > 256 {
             return Err(constraint(
                 &t.value,
                 &format!("tags.{}.member.value", i + 1),
                 "Member must have length less than or equal to 256",
+            ));
+        }
+        if !t.value.chars().all(fedgate_iam::entity_rules::tag_char) {
+            return Err(constraint(
+                &t.value,
+                &format!("tags.{}.member.value", i + 1),
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
             ));
         }
         if tags[..i].iter().any(|o| o.key.eq_ignore_ascii_case(&t.key)) {
@@ -225,6 +245,35 @@ pub async fn check_session_policies(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_tags_take_iams_characters_and_never_the_aws_prefix() {
+        let tag = |k: &str, v: &str| Tag {
+            key: k.into(),
+            value: v.into(),
+        };
+        assert!(
+            validate_tags(
+                &[tag("team", "blue green"), tag("cc:id", "a_b.c/d=e+f-g@h")],
+                &[]
+            )
+            .is_ok()
+        );
+        assert!(validate_tags(&[tag("Équipe", "ünïcode 7")], &[]).is_ok());
+        for bad in [
+            tag("aws:foo", "x"),
+            tag("AWS:foo", "x"),
+            tag("a\u{0}b", "x"),
+            tag("a<b", "x"),
+            tag("team", "<script>"),
+            tag("team", "tab\there"),
+        ] {
+            assert!(
+                validate_tags(std::slice::from_ref(&bad), &[]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn names() {
