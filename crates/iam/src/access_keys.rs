@@ -93,19 +93,7 @@ pub async fn resolve_target(
         }
         _ => iam.store.get_user_by_name(account, &name).await?,
     };
-    let resource = match &found {
-        Some(u) => user_arn(caller.partition(), u),
-        None => Arn::user(caller.partition(), account.as_str(), "/", &name),
-    };
-    // The user's tags decide too (aws:ResourceTag/*, iam:ResourceTag/*).
-    let keys = found
-        .as_ref()
-        .map(|u| crate::authz::resource_tag_keys(&u.tags))
-        .unwrap_or_default();
-    require(
-        crate::authz::authorize_with(iam, caller, action, &resource.to_string(), ctx, &keys)
-            .await?,
-    )?;
+    crate::users::authorize_on_user(iam, caller, ctx, action, found.as_ref(), &name).await?;
     found
         .map(|u| KeyTarget::User(Box::new(u)))
         .ok_or_else(|| no_such_user(&name))

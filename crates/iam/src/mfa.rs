@@ -14,7 +14,7 @@
 
 use crate::authz::{RequestContext, authorize, require};
 use crate::totp;
-use crate::users::{user_arn, validate_user_name};
+use crate::users::validate_user_name;
 use crate::{Iam, IamError};
 use fedgate_core::clock::iso8601;
 use fedgate_core::{AccountId, Arn, Principal, Secret};
@@ -198,18 +198,7 @@ pub async fn resolve_target(
         }
         _ => iam.store.get_user_by_name(account, &name).await?,
     };
-    let resource = match &found {
-        Some(u) => user_arn(caller.partition(), u),
-        None => Arn::user(caller.partition(), account.as_str(), "/", &name),
-    };
-    let keys = found
-        .as_ref()
-        .map(|u| crate::authz::resource_tag_keys(&u.tags))
-        .unwrap_or_default();
-    require(
-        crate::authz::authorize_with(iam, caller, action, &resource.to_string(), ctx, &keys)
-            .await?,
-    )?;
+    crate::users::authorize_on_user(iam, caller, ctx, action, found.as_ref(), &name).await?;
     found.map(|u| Target::User(Box::new(u))).ok_or_else(|| {
         IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
     })

@@ -84,48 +84,35 @@ pub trait Holder: Entity + Clone {
     fn attached_mut(&mut self) -> &mut Vec<String>;
     fn inline(&self) -> &BTreeMap<String, String>;
     fn inline_mut(&mut self) -> &mut BTreeMap<String, String>;
-    /// Its tags (groups have none), as `aws:ResourceTag/*` and `iam:ResourceTag/*`.
-    fn holder_tags(&self) -> &[fedgate_store::model::Tag];
-    /// Its permissions boundary's ARN (groups have none).
-    fn holder_boundary(&self) -> Option<&str>;
-}
-
-impl Holder for Group {
-    const HOLDER: HolderKind = HolderKind::Group;
-    fn path(&self) -> &str {
-        &self.path
-    }
-    fn attached(&self) -> &Vec<String> {
-        &self.attached_policies
-    }
-    fn attached_mut(&mut self) -> &mut Vec<String> {
-        &mut self.attached_policies
-    }
-    fn inline(&self) -> &BTreeMap<String, String> {
-        &self.inline_policies
-    }
-    fn inline_mut(&mut self) -> &mut BTreeMap<String, String> {
-        &mut self.inline_policies
-    }
+    /// Its tags, as `aws:ResourceTag/*` and `iam:ResourceTag/*` (groups have none).
     fn holder_tags(&self) -> &[fedgate_store::model::Tag] {
         &[]
     }
+    /// Its permissions boundary's ARN (groups have none).
     fn holder_boundary(&self) -> Option<&str> {
         None
     }
 }
 
-/// Users and roles: tagged, and bounded.
+/// `holder!(Type, Kind)`; `holder!(Type, Kind, tagged)` for users and roles, which carry
+/// tags and a permissions boundary.
 macro_rules! holder {
     ($t:ty, $kind:ident) => {
-        impl Holder for $t {
-            const HOLDER: HolderKind = HolderKind::$kind;
+        holder!(@impl $t, $kind,);
+    };
+    ($t:ty, $kind:ident, tagged) => {
+        holder!(@impl $t, $kind,
             fn holder_tags(&self) -> &[fedgate_store::model::Tag] {
                 &self.tags
             }
             fn holder_boundary(&self) -> Option<&str> {
                 self.permissions_boundary.as_deref()
             }
+        );
+    };
+    (@impl $t:ty, $kind:ident, $($tagged:tt)*) => {
+        impl Holder for $t {
+            const HOLDER: HolderKind = HolderKind::$kind;
             fn path(&self) -> &str {
                 &self.path
             }
@@ -141,11 +128,13 @@ macro_rules! holder {
             fn inline_mut(&mut self) -> &mut BTreeMap<String, String> {
                 &mut self.inline_policies
             }
+            $($tagged)*
         }
     };
 }
-holder!(User, User);
-holder!(Role, Role);
+holder!(User, User, tagged);
+holder!(Group, Group);
+holder!(Role, Role, tagged);
 
 /// The ARN of a user, group or role.
 pub fn holder_arn<T: Holder>(partition: &str, e: &T) -> String {

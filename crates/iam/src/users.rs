@@ -91,28 +91,37 @@ pub async fn get_user(
         }
         _ => iam.store.get_user_by_name(account, &name).await?,
     };
-    let resource = match &found {
-        Some(u) => user_arn(caller.partition(), u),
-        None => Arn::user(caller.partition(), account.as_str(), "/", &name),
-    };
-    let keys = found
-        .as_ref()
-        .map(|u| crate::authz::resource_tag_keys(&u.tags))
-        .unwrap_or_default();
-    require(
-        crate::authz::authorize_with(
-            iam,
-            caller,
-            "iam:GetUser",
-            &resource.to_string(),
-            ctx,
-            &keys,
-        )
-        .await?,
-    )?;
+    authorize_on_user(iam, caller, ctx, "iam:GetUser", found.as_ref(), &name).await?;
     found.ok_or_else(|| {
         IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
     })
+}
+
+/// Authorizes `action` on a user the caller named (`found`, or only its `name` when there is
+/// no such user, so that an unauthorized caller learns nothing of whether it exists), with the
+/// user's tags as `aws:ResourceTag/*` and `iam:ResourceTag/*`.
+pub(crate) async fn authorize_on_user(
+    iam: &Iam,
+    caller: &Principal,
+    ctx: &RequestContext,
+    action: &str,
+    found: Option<&User>,
+    name: &str,
+) -> Result<(), IamError> {
+    let (resource, keys) = match found {
+        Some(u) => (
+            user_arn(caller.partition(), u),
+            crate::authz::resource_tag_keys(&u.tags),
+        ),
+        None => (
+            Arn::user(caller.partition(), caller.account().as_str(), "/", name),
+            vec![],
+        ),
+    };
+    require(
+        crate::authz::authorize_with(iam, caller, action, &resource.to_string(), ctx, &keys)
+            .await?,
+    )
 }
 
 /// AWS's `NoSuchEntity` for a user name.
