@@ -392,6 +392,16 @@ async fn state_must_be_this_browsers() {
         .get(&forged, Some(&format!("fedgate_sso_state={forged_state}")))
         .await;
     assert_eq!(r.status(), 400);
+    // A forged error link puts no words of its own on the gateway's pages.
+    let spoof = format!(
+        "{}/sso/oidc/test/callback?error=access_denied&error_description=Call+555-0100+now",
+        s.h.url
+    );
+    let r = s.get(&spoof, None).await;
+    assert_eq!(r.status(), 400);
+    assert!(!r.text().await.unwrap().contains("555-0100"));
+    let r = s.get(&spoof, Some(&other)).await;
+    assert!(!r.text().await.unwrap().contains("555-0100"));
     // The real browser still finishes its own sign-in.
     let r = s.get(&callback, Some(&cookie)).await;
     assert_eq!(r.status(), 200);

@@ -244,7 +244,9 @@ async fn callback(State(sso): State<Arc<Sso>>, Path(name): Path<String>, req: Re
         }
         _ => None,
     };
-    if let Some(err) = q.get("error") {
+    // The provider's own error words are shown only on the sign-in this browser started: a
+    // link with made-up `error_description` text must not put it on the gateway's pages.
+    if let Some(err) = q.get("error").filter(|_| pending.is_some()) {
         let err: String = err.chars().take(64).collect();
         let desc: String = q
             .get("error_description")

@@ -286,7 +286,8 @@ async fn verified(sso: &Sso, b64: &str) -> Result<Asserted, ApiError> {
             None => false,
         };
         if !known {
-            last = bad(&format!("No SAML provider {arn} exists for this issuer."));
+            // Not the unverified ARN itself: the response is anyone's until verified.
+            last = bad("The SAML response names no registered SAML provider for its issuer.");
             continue;
         }
         return verify_assertion(&sso.api.iam, settings, arn, b64)

@@ -90,9 +90,14 @@ pub fn decode(b64: &str) -> Result<String, SamlError> {
     String::from_utf8(bytes).map_err(|_| invalid("The SAML response is not UTF-8 text."))
 }
 
+/// The most distinct provider ARNs [`unverified_hints`] returns: the response is not verified
+/// yet, and each candidate costs the caller a lookup.
+pub const MAX_HINTED_PROVIDERS: usize = 10;
+
 /// Before verification, to find which registered provider to verify with: the response's
-/// Issuer (the assertion's, else the Response's) and the provider ARNs its `Role` attribute
-/// values name. Nothing here is trusted; [`verify`] decides. Same size and DOCTYPE rules.
+/// Issuer (the assertion's, else the Response's) and the first [`MAX_HINTED_PROVIDERS`]
+/// distinct provider ARNs its `Role` attribute values name. Nothing here is trusted;
+/// [`verify`] decides. Same size and DOCTYPE rules.
 pub fn unverified_hints(
     xml: &str,
     role_attribute: &str,
@@ -116,6 +121,7 @@ pub fn unverified_hints(
         .trim()
         .to_owned();
     let mut providers: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for st in a
         .and_then(|a| a.attribute_statements.as_ref())
         .into_iter()
@@ -128,7 +134,10 @@ pub fn unverified_hints(
         {
             for v in at.values.iter().filter_map(|v| v.value.as_deref()) {
                 for part in v.split(',').map(str::trim) {
-                    if part.contains(":saml-provider/") && !providers.iter().any(|p| p == part) {
+                    if providers.len() == MAX_HINTED_PROVIDERS {
+                        return Ok((issuer, providers));
+                    }
+                    if part.contains(":saml-provider/") && seen.insert(part) {
                         providers.push(part.to_owned());
                     }
                 }

@@ -446,3 +446,30 @@ fn every_audience_restriction_must_name_the_sp() {
     let signed = sign(&two, &i.key);
     i.refused(&response_xml(&s, &signed, ""), "Audience");
 }
+
+/// Before verification the Role attribute only suggests providers: at most
+/// `MAX_HINTED_PROVIDERS` distinct ARNs come back, in order, duplicates once, so an unsigned
+/// response listing thousands costs the caller no more than that many lookups.
+#[test]
+fn unverified_hints_are_few_and_distinct() {
+    let role = "https://aws.amazon.com/SAML/Attributes/Role";
+    let values: Vec<String> = (0..400)
+        .map(|i| {
+            format!(
+                "arn:aws:iam::123456789012:role/r,arn:aws:iam::123456789012:saml-provider/p{}",
+                i % 40
+            )
+        })
+        .map(|v| format!("<saml:AttributeValue>{v}</saml:AttributeValue>"))
+        .collect();
+    let xml = format!(
+        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r" Version="2.0" IssueInstant="2027-01-15T08:00:00Z"><saml:Issuer>https://idp.example/</saml:Issuer><saml:Assertion ID="_a" Version="2.0" IssueInstant="2027-01-15T08:00:00Z"><saml:Issuer>https://idp.example/</saml:Issuer><saml:AttributeStatement><saml:Attribute Name="{role}">{}</saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
+        values.concat()
+    );
+    let (issuer, providers) = response::unverified_hints(&xml, role).unwrap();
+    assert_eq!(issuer, "https://idp.example/");
+    let want: Vec<String> = (0..response::MAX_HINTED_PROVIDERS)
+        .map(|i| format!("arn:aws:iam::123456789012:saml-provider/p{i}"))
+        .collect();
+    assert_eq!(providers, want);
+}
