@@ -10,7 +10,7 @@
 //! against the version read before counting, so two concurrent creates cannot both pass.
 
 use crate::authz::{RequestContext, authorize, require};
-use crate::users::{user_arn, validate_user_name};
+use crate::users::validate_user_name;
 use crate::{Iam, IamError};
 use fedgate_core::clock::iso8601;
 use fedgate_core::ids::generate_secret_access_key;
@@ -327,32 +327,19 @@ pub async fn get_access_key_last_used(
         require(authorize(iam, caller, ACTION, "*", ctx).await?)?;
         return Err(no_such_key(access_key_id));
     };
-    let (resource, name, keys) = match &key.owner {
-        KeyOwner::Root => (
-            Arn::root(caller.partition(), caller.account().as_str()).to_string(),
-            None,
-            vec![],
-        ),
+    let name = match &key.owner {
+        KeyOwner::Root => {
+            let root = Arn::root(caller.partition(), caller.account().as_str()).to_string();
+            require(authorize(iam, caller, ACTION, &root, ctx).await?)?;
+            None
+        }
         KeyOwner::User { user_id, user_name } => {
             let user = iam.store.get_user(caller.account(), user_id).await?;
-            let arn = match &user {
-                Some(u) => user_arn(caller.partition(), u),
-                None => Arn::user(
-                    caller.partition(),
-                    caller.account().as_str(),
-                    "/",
-                    user_name,
-                ),
-            };
-            let keys = user
-                .as_ref()
-                .map(|u| crate::authz::resource_tag_keys(&u.tags))
-                .unwrap_or_default();
-            let name = user.map_or_else(|| user_name.clone(), |u| u.name);
-            (arn.to_string(), Some(name), keys)
+            crate::users::authorize_on_user(iam, caller, ctx, ACTION, user.as_ref(), user_name)
+                .await?;
+            Some(user.map_or_else(|| user_name.clone(), |u| u.name))
         }
     };
-    require(crate::authz::authorize_with(iam, caller, ACTION, &resource, ctx, &keys).await?)?;
     Ok((name, key.last_used))
 }
 

@@ -98,7 +98,21 @@ pub async fn authorized_with<T: Named>(
     ctx: &RequestContext,
     action: &str,
     name: &str,
+    keys: Vec<(String, Vec<String>)>,
+) -> Result<T, IamError> {
+    authorized_with_entity_keys::<T>(iam, caller, ctx, action, name, keys, |_| vec![]).await
+}
+
+/// [`authorized_with`] plus the keys `entity_keys` reads from the entity found (e.g. its
+/// permissions boundary), from the same lookup.
+pub async fn authorized_with_entity_keys<T: Named>(
+    iam: &Iam,
+    caller: &Principal,
+    ctx: &RequestContext,
+    action: &str,
+    name: &str,
     mut keys: Vec<(String, Vec<String>)>,
+    entity_keys: impl FnOnce(&T) -> Vec<(String, Vec<String>)>,
 ) -> Result<T, IamError> {
     validate_name(T::NAME_FIELD, name, T::NAME_MAX)?;
     let account = caller.account();
@@ -106,6 +120,7 @@ pub async fn authorized_with<T: Named>(
     let arn = match &found {
         Some(e) => {
             keys.extend(resource_tag_keys(e.resource_tags()));
+            keys.extend(entity_keys(e));
             arn_of(&iam.partition, e)
         }
         None => Arn::iam_entity(&iam.partition, account.as_str(), T::KIND, "/", name),
@@ -232,20 +247,22 @@ pub async fn set_permissions_boundary<T: Bounded>(
         actions.1
     };
     // iam:PermissionsBoundary: the boundary being set, or (on delete) the one in place.
-    let current = match boundary {
-        Some(_) => None,
-        None => iam
-            .store
-            .get_entity_by_name::<T>(caller.account(), name)
-            .await?
-            .and_then(|e| e.boundary().map(str::to_owned)),
-    };
-    let keys = boundary
-        .map(str::to_owned)
-        .or(current)
-        .map(|b| vec![("iam:PermissionsBoundary".to_owned(), vec![b])])
-        .unwrap_or_default();
-    let e = authorized_with::<T>(iam, caller, ctx, action, name, keys).await?;
+    let boundary_key = |b: &str| vec![("iam:PermissionsBoundary".to_owned(), vec![b.to_owned()])];
+    let keys = boundary.map(boundary_key).unwrap_or_default();
+    let e =
+        authorized_with_entity_keys::<T>(
+            iam,
+            caller,
+            ctx,
+            action,
+            name,
+            keys,
+            |e| match boundary {
+                Some(_) => vec![],
+                None => e.boundary().map(boundary_key).unwrap_or_default(),
+            },
+        )
+        .await?;
     let account = caller.account();
     if let Some(b) = boundary {
         resolve_boundary(iam, account, b).await?;

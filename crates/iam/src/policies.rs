@@ -209,7 +209,7 @@ pub async fn find_holder<T: Holder>(
 
 /// The actions whose context carries the target's current permissions boundary as
 /// `iam:PermissionsBoundary` (AWS's list for the key, on existing users and roles).
-pub(crate) const BOUNDARY_KEYED: &[&str] = &[
+const BOUNDARY_KEYED: &[&str] = &[
     "iam:AttachUserPolicy",
     "iam:AttachRolePolicy",
     "iam:DetachUserPolicy",

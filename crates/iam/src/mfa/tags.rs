@@ -79,13 +79,16 @@ pub async fn list_mfa_device_tags(
     max_items: usize,
 ) -> Result<(Vec<Tag>, Option<String>), IamError> {
     validate_serial(serial)?;
-    let keys = device_tag_keys(iam, caller, serial).await?;
-    require(authorize_with(iam, caller, "iam:ListMFADeviceTags", serial, ctx, &keys).await?)?;
-    let d = iam
+    let found = iam
         .store
         .get_entity::<MfaDevice>(caller.account(), serial)
-        .await?
-        .ok_or_else(|| no_device(serial))?;
+        .await?;
+    let keys = found
+        .as_ref()
+        .map(|d| crate::authz::resource_tag_keys(&d.tags))
+        .unwrap_or_default();
+    require(authorize_with(iam, caller, "iam:ListMFADeviceTags", serial, ctx, &keys).await?)?;
+    let d = found.ok_or_else(|| no_device(serial))?;
     let start = match marker {
         None => 0,
         Some(m) => d
